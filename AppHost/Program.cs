@@ -1,1 +1,38 @@
-Console.WriteLine("AppHost");
+using AppHost.Hosting;
+using AppHost.Hosting.Resources;
+
+var builder = DistributedApplication.CreateBuilder(args);
+
+// Infrastructure: local processes in run mode, containers in the manifest. Ports: --Ports:<name>=N.
+var postgres = builder.AddPostgres("postgres", port: 55432);
+var platformDb = postgres.AddDatabase("platformdb");
+var redis = builder.AddRedis("redis", port: 56379);
+
+// Schema first, as the database owner; the services connect as the least-privilege app role.
+var migrations = builder.AddMigrations("migrations", platformDb).WaitFor(platformDb);
+
+// Services
+var api = builder.AddProject<Projects.Api>("api", port: 5081)
+    .WithReference(platformDb).WaitFor(platformDb)
+    .WithReference(redis).WaitFor(redis)
+    .WaitForCompletion(migrations);
+
+var workers = builder.AddProject<Projects.Workers>("workers", port: 5082)
+    .WithReference(platformDb).WaitFor(platformDb)
+    .WithReference(redis).WaitFor(redis)
+    .WaitForCompletion(migrations);
+
+var aiInference = builder.AddProject<Projects.AiInference>("aiinference", port: 5083);
+
+// Front end
+builder.AddProject<Projects.Web>("web", port: 5080)
+    .WithReference(api).WaitFor(api)
+    .WithExternalHttpEndpoints();
+
+if (builder.ExecutionContext.IsPublishMode)
+{
+    // In Azure no AppHost runs the migrations step: Workers apply them at start, under an advisory lock.
+    workers.WithEnvironment("Migrations__ApplyOnStart", "true");
+}
+
+builder.Build().Run();

@@ -1,0 +1,13 @@
+using Platform.Data;
+
+namespace Api.Extensions;
+
+internal static class ApplicationServices
+{
+    /// <summary>Everything the Api needs besides the service defaults.</summary>
+    public static void AddApplicationServices(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddProblemDetails();
+        builder.AddPlatformDatabase();
+    }
+}
