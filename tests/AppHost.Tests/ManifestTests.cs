@@ -129,8 +129,9 @@ public sealed partial class ManifestTests
     {
         get
         {
-            // shared/ sits beside the repository on every developer machine and in CI.
-            var path = Path.GetFullPath(Path.Combine(DistributedApplicationBuilder.AppHostDirectory, "..", "..", "shared", "reference", "aspire-manifest.schema.json"));
+            // shared/ sits beside the repository on every developer machine and in CI; elsewhere
+            // (a hosted runner) ASPIRE_MANIFEST_SCHEMA points at a copy of the published schema.
+            var path = Environment.GetEnvironmentVariable("ASPIRE_MANIFEST_SCHEMA") ?? Path.GetFullPath(Path.Combine(DistributedApplicationBuilder.AppHostDirectory, "..", "..", "shared", "reference", "aspire-manifest.schema.json"));
             Assert.IsTrue(File.Exists(path), $"the Aspire manifest schema is expected at {path}");
             return path;
         }
