@@ -91,7 +91,13 @@ internal sealed class RedisConnection : IAsyncDisposable
             throw new RedisConnectionException(
                 $"Could not connect to Redis at {options.EndPoint} within {options.ConnectTimeout.TotalMilliseconds:0} ms (connectTimeout).");
         }
-        catch (Exception error) when (error is SocketException or IOException or System.Security.Authentication.AuthenticationException)
+        catch (System.Security.Authentication.AuthenticationException error)
+        {
+            await DisposeQuietlyAsync(connection, socket);
+            throw new RedisAuthenticationException(
+                $"TLS handshake with Redis at {options.EndPoint} failed: the server certificate was not accepted for host '{options.SslHost ?? options.Host}' ({error.Message}).", error);
+        }
+        catch (Exception error) when (error is SocketException or IOException)
         {
             await DisposeQuietlyAsync(connection, socket);
             throw new RedisConnectionException($"Could not connect to Redis at {options.EndPoint}: {error.Message}", error);

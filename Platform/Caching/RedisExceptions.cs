@@ -39,7 +39,10 @@ public class RedisConnectionException : RedisException
     }
 }
 
-/// <summary>The server rejected the credentials (AUTH) given in the connection string.</summary>
+/// <summary>
+/// Authentication failed either way round: the server rejected the credentials (AUTH), or the client did
+/// not accept the server's TLS certificate. Retrying cannot help, so commands fail at once.
+/// </summary>
 public sealed class RedisAuthenticationException : RedisConnectionException
 {
     public RedisAuthenticationException()
