@@ -6,8 +6,11 @@ using AppHost.Hosting.Processes;
 
 namespace AppHost.Hosting.Provisioning;
 
-/// <summary>Where and how to run a local Redis server.</summary>
-public sealed record RedisServerOptions(string Name, string DataDirectory, int Port, string Password);
+/// <summary>
+/// Where and how to run a local Redis server. <c>ExtraConfiguration</c> holds additional redis.conf lines
+/// (e.g. <c>tls-port</c> and certificate files), appended last.
+/// </summary>
+public sealed record RedisServerOptions(string Name, string DataDirectory, int Port, string Password, IReadOnlyList<string>? ExtraConfiguration = null);
 
 /// <summary>
 /// A Redis server run as a child process with a password, listening on 127.0.0.1 only, saving its
@@ -39,7 +42,8 @@ public sealed class RedisServer : IAsyncDisposable
 
         // The password goes in a private config file, not on the command line where ps shows it.
         var configFile = Path.Combine(dataDirectory, "redis.conf");
-        await File.WriteAllTextAsync(configFile, string.Join('\n',
+        string[] lines =
+        [
             $"port {options.Port}",
             "bind 127.0.0.1",
             "protected-mode yes",
@@ -50,7 +54,10 @@ public sealed class RedisServer : IAsyncDisposable
             "appendonly no",
             "daemonize no",
             "logfile \"\"",
-            ""), cancellationToken).ConfigureAwait(false);
+            .. options.ExtraConfiguration ?? [],
+            "",
+        ];
+        await File.WriteAllTextAsync(configFile, string.Join('\n', lines), cancellationToken).ConfigureAwait(false);
         File.SetUnixFileMode(configFile, UnixFileMode.UserRead | UnixFileMode.UserWrite);
 
         var spec = new ChildProcessSpec(options.Name, OsPrerequisites.FindOnPath("redis-server")!, [configFile]);
