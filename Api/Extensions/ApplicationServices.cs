@@ -1,3 +1,4 @@
+using Platform.Caching;
 using Platform.Data;
 
 namespace Api.Extensions;
@@ -9,5 +10,6 @@ internal static class ApplicationServices
     {
         builder.Services.AddProblemDetails();
         builder.AddPlatformDatabase();
+        builder.AddRedisClient();
     }
 }

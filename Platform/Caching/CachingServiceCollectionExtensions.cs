@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Platform.Hosting;
 
 namespace Platform.Caching;
 
@@ -23,13 +24,7 @@ public static class CachingServiceCollectionExtensions
     {
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentException.ThrowIfNullOrWhiteSpace(connectionName);
-        var connectionString = builder.Configuration.GetConnectionString(connectionName);
-        if (string.IsNullOrWhiteSpace(connectionString))
-        {
-            throw new InvalidOperationException(
-                $"The Redis connection string 'ConnectionStrings:{connectionName}' is missing. Set it in configuration " +
-                $"(environment variable ConnectionStrings__{connectionName}), e.g. \"localhost:6379,password=...\"; the AppHost sets it through WithReference.");
-        }
+        var connectionString = builder.Configuration.GetRequiredConnectionString(connectionName);
 
         builder.Services.AddRedisClient(connectionString, configureConnection, configureCache, healthCheckName: connectionName);
         return builder;

@@ -1,3 +1,4 @@
+using Platform.Caching;
 using Platform.Data;
 
 namespace Workers.Extensions;
@@ -8,5 +9,6 @@ internal static class ApplicationServices
     public static void AddApplicationServices(this IHostApplicationBuilder builder)
     {
         builder.AddPlatformDatabase();
+        builder.AddRedisClient();
     }
 }
