@@ -8,6 +8,7 @@ internal static class ApplicationServices
     /// <summary>Everything the Workers need besides the service defaults.</summary>
     public static void AddApplicationServices(this IHostApplicationBuilder builder)
     {
+        builder.AddMigrationsOnStart();
         builder.AddPlatformDatabase();
         builder.AddRedisClient();
     }
