@@ -47,6 +47,11 @@ public sealed class PostgresServer : IAsyncDisposable
         await OsPrerequisites.EnsureAsync([OsPrerequisites.PostgreSql], line => output(options.Name, line), cancellationToken).ConfigureAwait(false);
         var bin = OsPrerequisites.FindPostgresBinDirectory()!;
         var runAs = NativeSignals.IsRoot ? ServiceUser : null;
+        if (runAs is not null)
+        {
+            EnsureServiceUser(runAs);
+        }
+
         PortGuard.EnsureFree(options.Port, options.Name);
 
         var dataDirectory = Path.GetFullPath(options.DataDirectory);
@@ -249,6 +254,17 @@ public sealed class PostgresServer : IAsyncDisposable
                 File.SetUnixFileMode(dir, mode | UnixFileMode.OtherExecute);
             }
         }
+    }
+
+    /// <summary>Debian's postgresql package creates this user; binaries copied in another way may come without it.</summary>
+    private static void EnsureServiceUser(string user)
+    {
+        if (File.ReadLines("/etc/passwd").Any(line => line.StartsWith(user + ":", StringComparison.Ordinal)))
+        {
+            return;
+        }
+
+        RunChecked("useradd", "--system", "--user-group", "--home-dir", "/var/lib/postgresql", "--shell", "/usr/sbin/nologin", user);
     }
 
     private static void RunChecked(string program, params string[] arguments)
