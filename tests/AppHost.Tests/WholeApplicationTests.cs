@@ -5,59 +5,105 @@ using AppHost.Hosting.Resources;
 
 namespace AppHost.Tests;
 
-/// <summary>Boots the AppHost's own graph (AppHost/Program.cs) with real PostgreSQL, Redis and all four services.</summary>
+/// <summary>Boots the AppHost's own graph (AppHost/Program.cs) once, with real PostgreSQL, Redis and all four services.</summary>
 [TestClass]
 public sealed class WholeApplicationTests
 {
     private static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(20) };
+    private static readonly StringWriter Output = new();
+    private static AppHostArguments _args = null!;
+    private static DistributedApplication? _app;
 
     public TestContext TestContext { get; set; } = null!;
 
-    [TestMethod]
-    public async Task Every_service_becomes_healthy_and_nothing_survives_the_stop()
+    [ClassInitialize]
+    public static async Task Boot(TestContext context)
     {
-        var args = new AppHostArguments();
-        var output = new StringWriter();
-        var app = await DistributedApplicationTestingBuilder.BuildAsync(typeof(Projects.Api).Assembly, args.ToArray());
-        app.Log = new ConsoleLog(TextWriter.Synchronized(output), useColor: false);
-        IReadOnlyList<int> children;
-        try
+        ArgumentNullException.ThrowIfNull(context);
+        _args = new AppHostArguments();
+        _app = await DistributedApplicationTestingBuilder.BuildAsync(typeof(Projects.Api).Assembly, _args.ToArray());
+        _app.Log = new ConsoleLog(TextWriter.Synchronized(Output), useColor: false);
+        await _app.StartAsync(context.CancellationToken);
+    }
+
+    [ClassCleanup]
+    public static async Task Stop()
+    {
+        if (_app is not null)
         {
-            await app.StartAsync(TestContext.CancellationToken);
-            children = app.ChildProcessIds;
-
-            foreach (var resource in app.Resources)
-            {
-                var expected = resource is MigrationsResource ? ResourceState.Completed : ResourceState.Running;
-                Assert.AreEqual(expected, resource.State, $"{resource.Name} should be {expected}");
-            }
-
-            var apiHealth = await Http.GetFromJsonAsync<HealthBody>(new Uri(args.Url("api"), "/health"), TestContext.CancellationToken);
-            Assert.AreEqual("Healthy", apiHealth!.Status);
-            CollectionAssert.IsSubsetOf(new[] { "postgres", "redis" }, apiHealth.Checks.Where(c => c.Status == "Healthy").Select(c => c.Name).ToArray(),
-                "the Api reports PostgreSQL and Redis healthy");
-
-            foreach (var service in new[] { "workers", "aiinference", "web" })
-            {
-                using var response = await Http.GetAsync(new Uri(args.Url(service), "/alive"), TestContext.CancellationToken);
-                Assert.AreEqual(HttpStatusCode.OK, response.StatusCode, $"{service} /alive");
-            }
-
-            // The web front end reaches the Api through service discovery (http://api).
-            var page = await Http.GetStringAsync(args.Url("web"), TestContext.CancellationToken);
-            StringAssert.Contains(page, "Api: healthy");
-            StringAssert.Contains(page, "data-check=\"postgres\"");
-
-            StringAssert.Contains(output.ToString(), "all 8 resources ready in");
+            await _app.StopAsync();
         }
-        finally
+    }
+
+    [TestMethod]
+    public void Every_resource_is_running_and_the_migrations_completed()
+    {
+        foreach (var resource in _app!.Resources)
         {
-            await app.StopAsync();
+            var expected = resource is MigrationsResource ? ResourceState.Completed : ResourceState.Running;
+            Assert.AreEqual(expected, resource.State, $"{resource.Name} should be {expected}");
         }
 
-        Assert.HasCount(6, children, "postgres, redis and four services run as children");
-        Assert.IsTrue(await ProcessTable.WaitUntilGoneAsync(children, TimeSpan.FromSeconds(10)), "every child process has exited after the stop");
-        Assert.IsEmpty(ProcessTable.WithCommandLineContaining(args.DataDirectory), "no process still uses the run's data folder");
+        StringAssert.Contains(Output.ToString(), "all 8 resources ready in");
+    }
+
+    [TestMethod]
+    public async Task The_api_reports_postgres_and_redis_healthy()
+    {
+        var health = await Http.GetFromJsonAsync<HealthBody>(new Uri(_args.Url("api"), "/health"), TestContext.CancellationToken);
+
+        Assert.AreEqual("Healthy", health!.Status);
+        CollectionAssert.IsSubsetOf(new[] { "postgres", "redis" }, health.Checks.Where(c => c.Status == "Healthy").Select(c => c.Name).ToArray());
+    }
+
+    [TestMethod]
+    public async Task Workers_report_postgres_and_redis_healthy_and_every_service_is_alive()
+    {
+        var health = await Http.GetFromJsonAsync<HealthBody>(new Uri(_args.Url("workers"), "/health"), TestContext.CancellationToken);
+        CollectionAssert.IsSubsetOf(new[] { "postgres", "redis" }, health!.Checks.Where(c => c.Status == "Healthy").Select(c => c.Name).ToArray());
+
+        foreach (var service in new[] { "api", "workers", "aiinference", "web" })
+        {
+            using var response = await Http.GetAsync(new Uri(_args.Url(service), "/alive"), TestContext.CancellationToken);
+            Assert.AreEqual(HttpStatusCode.OK, response.StatusCode, $"{service} /alive");
+        }
+    }
+
+    [TestMethod]
+    public async Task The_web_front_end_shows_the_api_health_it_reached_through_service_discovery()
+    {
+        var page = await Http.GetStringAsync(_args.Url("web"), TestContext.CancellationToken);
+
+        StringAssert.Contains(page, "Api: healthy");
+        StringAssert.Contains(page, "data-check=\"postgres\"");
+        StringAssert.Contains(page, "data-check=\"redis\"");
+    }
+
+    [TestMethod]
+    public void Services_get_the_environment_Aspire_would_give_them()
+    {
+        var api = EnvironmentOf("api");
+        StringAssert.StartsWith(api["ConnectionStrings__platformdb"], $"Host=127.0.0.1;Port={_args.Ports["postgres"]};Username=platformdb_app;");
+        StringAssert.StartsWith(api["ConnectionStrings__redis"], $"127.0.0.1:{_args.Ports["redis"]},password=");
+        Assert.AreEqual("platformdb_app", api["PLATFORMDB_USERNAME"]);
+        Assert.AreEqual(_args.Ports["redis"].ToString(System.Globalization.CultureInfo.InvariantCulture), api["REDIS_PORT"]);
+        Assert.AreEqual($"http://127.0.0.1:{_args.Ports["api"]}", api["ASPNETCORE_URLS"]);
+        Assert.AreEqual("api", api["OTEL_SERVICE_NAME"]);
+        StringAssert.StartsWith(api["OTEL_RESOURCE_ATTRIBUTES"], "service.instance.id=");
+        Assert.AreEqual("Development", api["ASPNETCORE_ENVIRONMENT"]);
+
+        var web = EnvironmentOf("web");
+        Assert.AreEqual($"http://127.0.0.1:{_args.Ports["api"]}", web["services__api__http__0"]);
+        Assert.AreEqual($"http://127.0.0.1:{_args.Ports["api"]}", web["API_HTTP"]);
+        Assert.IsFalse(web.ContainsKey("ConnectionStrings__platformdb"), "a reference is given only to the resource that asks for it");
+    }
+
+    private static Dictionary<string, string> EnvironmentOf(string resource)
+    {
+        var pid = _app!.GetResource(resource).Process!.ProcessId;
+        return File.ReadAllText($"/proc/{pid}/environ").Split('\0', StringSplitOptions.RemoveEmptyEntries)
+            .Select(entry => entry.Split('=', 2))
+            .ToDictionary(pair => pair[0], pair => pair.Length > 1 ? pair[1] : string.Empty);
     }
 
     private sealed record HealthBody(string Status, List<HealthEntry> Checks);
