@@ -109,6 +109,25 @@ public sealed class ServiceEndpointResolverTests
     }
 
     [TestMethod]
+    public void Each_service_takes_turns_regardless_of_calls_to_other_services()
+    {
+        var resolver = Resolver(
+            ("services:api:http:0", "http://10.0.0.5:5222"),
+            ("services:api:http:1", "http://10.0.0.6:5222"),
+            ("services:billing:http:0", "http://10.0.1.5:5222"),
+            ("services:billing:http:1", "http://10.0.1.6:5222"));
+
+        var apiHosts = new List<string>();
+        for (var call = 0; call < 4; call++)
+        {
+            apiHosts.Add(resolver.Resolve(new Uri("http://api/")).Host);
+            resolver.Resolve(new Uri("http://billing/"));
+        }
+
+        CollectionAssert.AreEquivalent(new[] { "10.0.0.5", "10.0.0.6", "10.0.0.5", "10.0.0.6" }, apiHosts);
+    }
+
+    [TestMethod]
     public void A_single_string_value_is_an_endpoint_too()
     {
         var resolver = Resolver(("services:api:http", "http://10.0.0.5:5222"));
