@@ -67,6 +67,26 @@ public sealed class HttpResilienceTests
         Assert.AreEqual(seenWhenOpened, backend.RequestCount);
     }
 
+    [TestMethod]
+    public async Task A_retry_goes_to_the_next_replica()
+    {
+        await using var failing = await StartFlakyBackendAsync(failuresBeforeSuccess: int.MaxValue);
+        await using var healthy = await StartFlakyBackendAsync(failuresBeforeSuccess: 0);
+        using var host = ServiceHosts.Build(new Dictionary<string, string?>
+        {
+            ["services:backend:http:0"] = failing.Address.ToString(),
+            ["services:backend:http:1"] = healthy.Address.ToString(),
+            ["HttpResilience:RetryDelay"] = "00:00:00.010",
+        });
+        using var client = host.DefaultClient();
+
+        using var response = await client.GetAsync(Flaky);
+
+        Assert.AreEqual(HttpStatusCode.OK, response.StatusCode);
+        Assert.AreEqual(1, failing.RequestCount);
+        Assert.AreEqual(1, healthy.RequestCount);
+    }
+
     /// <summary>Answers 503 to the first <paramref name="failuresBeforeSuccess"/> requests, then 200.</summary>
     private static Task<LoopbackServer> StartFlakyBackendAsync(int failuresBeforeSuccess)
     {
