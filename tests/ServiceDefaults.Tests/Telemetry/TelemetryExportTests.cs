@@ -46,7 +46,7 @@ public sealed class TelemetryExportTests
         await using var collector = await OtlpCollector.StartAsync();
         using (OtlpEnvironment.PointAt(collector, $"orders-{Guid.NewGuid():N}"))
         {
-            var service = await StartServiceAsync();
+            await using var service = await StartServiceAsync();
             using var health = await SendWithoutClientSpanAsync(service, "/health");
             using var alive = await SendWithoutClientSpanAsync(service, "/alive");
             using var orders = await SendWithoutClientSpanAsync(service, "/orders/42");
