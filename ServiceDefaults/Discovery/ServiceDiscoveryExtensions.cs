@@ -22,14 +22,24 @@ public static class ServiceDiscoveryExtensions
     /// <summary>Rewrites each request's logical URI to a concrete endpoint just before it is sent.</summary>
     private sealed class ServiceDiscoveryHandler(ServiceEndpointResolver resolver) : DelegatingHandler
     {
-        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
         {
-            if (request.RequestUri is { } uri)
+            if (request.RequestUri is not { } logical)
             {
-                request.RequestUri = resolver.Resolve(uri);
+                return await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
             }
 
-            return base.SendAsync(request, cancellationToken);
+            request.RequestUri = resolver.Resolve(logical);
+            try
+            {
+                return await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
+            }
+            finally
+            {
+                // The resilience handler resends this same message: restoring the logical URI makes
+                // each retry resolve again, so it can reach another replica (as Aspire's handler does).
+                request.RequestUri = logical;
+            }
         }
     }
 }

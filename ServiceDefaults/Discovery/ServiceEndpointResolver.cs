@@ -1,3 +1,5 @@
+using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
 using Microsoft.Extensions.Configuration;
 
 namespace ServiceDefaults.Discovery;
@@ -12,7 +14,10 @@ namespace ServiceDefaults.Discovery;
 public sealed class ServiceEndpointResolver(IConfiguration configuration)
 {
     private static readonly string[] DefaultSection = ["default"];
-    private int _next;
+
+    // One rotation per service section: a shared counter would let calls to other services
+    // decide which endpoint this one gets (alternating calls would always pick the same one).
+    private readonly ConcurrentDictionary<string, StrongBox<int>> _rotations = new(StringComparer.OrdinalIgnoreCase);
 
     /// <summary>The concrete URI for a request, or the input with a '+' scheme collapsed to its first scheme.</summary>
     public Uri Resolve(Uri requested)
@@ -40,7 +45,8 @@ public sealed class ServiceEndpointResolver(IConfiguration configuration)
             // Prefer the highest-priority scheme present, as the real provider does.
             var preferred = schemes.Select(s => endpoints.Where(e => e.Scheme.Equals(s, StringComparison.OrdinalIgnoreCase)).ToList())
                 .FirstOrDefault(list => list.Count > 0) ?? endpoints;
-            var chosen = preferred[(int)((uint)Interlocked.Increment(ref _next) % (uint)preferred.Count)];
+            var rotation = _rotations.GetOrAdd(section.Path, _ => new StrongBox<int>(-1));
+            var chosen = preferred[(int)((uint)Interlocked.Increment(ref rotation.Value) % (uint)preferred.Count)];
             return Rewrite(requested, chosen);
         }
 

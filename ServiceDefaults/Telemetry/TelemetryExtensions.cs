@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -68,6 +69,7 @@ public static class TelemetryExtensions
             .Build();
 
         builder.Services.AddHostedService(_ => new TelemetryProviderLifetime(tracing, metrics));
+        builder.Services.AddTransient<IStartupFilter, ServerSpanEnrichment>();
         return builder;
     }
 
