@@ -20,23 +20,25 @@ public static class ResilienceExtensions
 
     /// <summary>
     /// Runs each request through its destination's pipeline. Only requests that are safe to send
-    /// twice are retried: idempotent methods whose body (if any) can be read again.
+    /// twice are retried (idempotent methods, body buffered so it can be read again); the others
+    /// still get the timeouts and the circuit breaker.
     /// </summary>
     private sealed class ResilienceHandler(HttpResiliencePipelines pipelines) : DelegatingHandler
     {
         protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
         {
-            if (request.RequestUri is not { IsAbsoluteUri: true } uri || !CanResend(request))
+            if (request.RequestUri is not { IsAbsoluteUri: true } uri)
             {
                 return await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
             }
 
-            if (request.Content is not null)
+            var canRetry = CanResend(request);
+            if (canRetry && request.Content is not null)
             {
                 await request.Content.LoadIntoBufferAsync(cancellationToken).ConfigureAwait(false);
             }
 
-            var pipeline = pipelines.For(uri);
+            var pipeline = pipelines.For(uri, canRetry);
             return await pipeline.ExecuteAsync(
                 static async (state, token) => await state.Handler.BaseSend(state.Request, token).ConfigureAwait(false),
                 (Handler: this, Request: request),

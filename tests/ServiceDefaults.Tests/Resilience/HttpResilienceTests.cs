@@ -68,6 +68,20 @@ public sealed class HttpResilienceTests
     }
 
     [TestMethod]
+    public async Task A_post_is_not_sent_while_the_circuit_is_open()
+    {
+        await using var backend = await StartFlakyBackendAsync(failuresBeforeSuccess: int.MaxValue);
+        using var host = ServiceHostFor(backend, ("HttpResilience:MinimumThroughput", "2"));
+        using var client = host.DefaultClient();
+        await Assert.ThrowsExactlyAsync<BrokenCircuitException>(() => client.GetAsync(Flaky));
+        var seenWhenOpened = backend.RequestCount;
+
+        await Assert.ThrowsExactlyAsync<BrokenCircuitException>(() => client.PostAsync(Flaky, new StringContent("{\"amount\":10}")));
+
+        Assert.AreEqual(seenWhenOpened, backend.RequestCount, "the POST never reached the failing service");
+    }
+
+    [TestMethod]
     public async Task A_retry_goes_to_the_next_replica()
     {
         await using var failing = await StartFlakyBackendAsync(failuresBeforeSuccess: int.MaxValue);
