@@ -1,7 +1,10 @@
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Npgsql;
 using Platform.Hosting;
+using Platform.Tenancy;
 
 namespace Platform.Data;
 
@@ -13,16 +16,29 @@ public static class DatabaseExtensions
 
     /// <summary>
     /// One pooled <see cref="NpgsqlDataSource"/> from <c>ConnectionStrings:platformdb</c> (the
-    /// least-privilege application role) and a readiness check named <c>postgres</c>.
+    /// least-privilege application role), the tenant-scoped <see cref="PlatformDbContext"/>, the
+    /// request's <see cref="TenantContext"/>, and a readiness check named <c>postgres</c>.
     /// </summary>
     public static TBuilder AddPlatformDatabase<TBuilder>(this TBuilder builder, string connectionName = ConnectionName)
         where TBuilder : IHostApplicationBuilder
     {
         ArgumentNullException.ThrowIfNull(builder);
-        var connectionString = builder.Configuration.GetRequiredConnectionString(connectionName);
-        var dataSourceBuilder = new NpgsqlDataSourceBuilder(connectionString) { Name = connectionName };
-        builder.Services.AddSingleton(_ => dataSourceBuilder.Build());
+        builder.Services.AddPlatformDatabase(builder.Configuration.GetRequiredConnectionString(connectionName), connectionName);
         builder.Services.AddHealthChecks().AddCheck<PostgresHealthCheck>("postgres");
         return builder;
+    }
+
+    /// <summary>The same registrations from an explicit connection string (tests, tools).</summary>
+    public static IServiceCollection AddPlatformDatabase(this IServiceCollection services, string connectionString, string name = ConnectionName)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        var dataSourceBuilder = new NpgsqlDataSourceBuilder(connectionString) { Name = name };
+        services.TryAddSingleton(_ => dataSourceBuilder.Build());
+        services.TryAddScoped<TenantContext>();
+        services.TryAddScoped<TenantConnectionInterceptor>();
+        services.AddDbContext<PlatformDbContext>((provider, options) => options
+            .UseNpgsql(provider.GetRequiredService<NpgsqlDataSource>())
+            .AddInterceptors(provider.GetRequiredService<TenantConnectionInterceptor>()));
+        return services;
     }
 }

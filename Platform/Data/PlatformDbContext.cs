@@ -1,0 +1,152 @@
+using Microsoft.AspNetCore.Identity;
+using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore;
+using Platform.Identity;
+using Platform.Tenancy;
+
+namespace Platform.Data;
+
+/// <summary>
+/// The platform's EF Core model over the tables that Data/Migrations/*.sql create (the SQL files
+/// are the schema's source of truth; this maps onto them). Every <see cref="ITenantOwned"/>
+/// entity is filtered by the current tenant, and stamped with it on insert.
+/// </summary>
+public class PlatformDbContext(DbContextOptions<PlatformDbContext> options, TenantContext tenant)
+    : IdentityUserContext<PlatformUser, Guid>(options)
+{
+    public DbSet<Organization> Organizations => Set<Organization>();
+
+    public DbSet<OrganizationMember> Members => Set<OrganizationMember>();
+
+    /// <summary>The tenant this context reads and writes; queries see only its rows.</summary>
+    public Guid? CurrentTenantId => tenant.TenantId;
+
+    public override int SaveChanges(bool acceptAllChangesOnSuccess)
+    {
+        StampTenant();
+        return base.SaveChanges(acceptAllChangesOnSuccess);
+    }
+
+    public override Task<int> SaveChangesAsync(bool acceptAllChangesOnSuccess, CancellationToken cancellationToken = default)
+    {
+        StampTenant();
+        return base.SaveChangesAsync(acceptAllChangesOnSuccess, cancellationToken);
+    }
+
+    protected override void OnModelCreating(ModelBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        base.OnModelCreating(builder);
+
+        builder.Entity<PlatformUser>(user =>
+        {
+            user.ToTable("users");
+            user.Property(u => u.Id).HasColumnName("id");
+            user.Property(u => u.UserName).HasColumnName("user_name");
+            user.Property(u => u.NormalizedUserName).HasColumnName("normalized_user_name");
+            user.Property(u => u.Email).HasColumnName("email");
+            user.Property(u => u.NormalizedEmail).HasColumnName("normalized_email");
+            user.Property(u => u.EmailConfirmed).HasColumnName("email_confirmed");
+            user.Property(u => u.PasswordHash).HasColumnName("password_hash");
+            user.Property(u => u.SecurityStamp).HasColumnName("security_stamp");
+            user.Property(u => u.ConcurrencyStamp).HasColumnName("concurrency_stamp");
+            user.Property(u => u.PhoneNumber).HasColumnName("phone_number");
+            user.Property(u => u.PhoneNumberConfirmed).HasColumnName("phone_number_confirmed");
+            user.Property(u => u.TwoFactorEnabled).HasColumnName("two_factor_enabled");
+            user.Property(u => u.LockoutEnd).HasColumnName("lockout_end");
+            user.Property(u => u.LockoutEnabled).HasColumnName("lockout_enabled");
+            user.Property(u => u.AccessFailedCount).HasColumnName("access_failed_count");
+            user.Property(u => u.DisplayName).HasColumnName("display_name");
+            user.Property(u => u.CreatedAt).HasColumnName("created_at").HasDefaultValueSql("now()");
+        });
+        builder.Entity<IdentityUserClaim<Guid>>(claim =>
+        {
+            claim.ToTable("user_claims");
+            claim.Property(c => c.Id).HasColumnName("id");
+            claim.Property(c => c.UserId).HasColumnName("user_id");
+            claim.Property(c => c.ClaimType).HasColumnName("claim_type");
+            claim.Property(c => c.ClaimValue).HasColumnName("claim_value");
+        });
+        builder.Entity<IdentityUserLogin<Guid>>(login =>
+        {
+            login.ToTable("user_logins");
+            login.Property(l => l.LoginProvider).HasColumnName("login_provider");
+            login.Property(l => l.ProviderKey).HasColumnName("provider_key");
+            login.Property(l => l.ProviderDisplayName).HasColumnName("provider_display_name");
+            login.Property(l => l.UserId).HasColumnName("user_id");
+        });
+        builder.Entity<IdentityUserToken<Guid>>(token =>
+        {
+            token.ToTable("user_tokens");
+            token.Property(t => t.UserId).HasColumnName("user_id");
+            token.Property(t => t.LoginProvider).HasColumnName("login_provider");
+            token.Property(t => t.Name).HasColumnName("name");
+            token.Property(t => t.Value).HasColumnName("value");
+        });
+
+        builder.Entity<Organization>(organization =>
+        {
+            organization.ToTable("organizations");
+            organization.Property(o => o.Id).HasColumnName("id").HasDefaultValueSql("gen_random_uuid()");
+            organization.Property(o => o.Slug).HasColumnName("slug");
+            organization.Property(o => o.Name).HasColumnName("name");
+            organization.Property(o => o.Plan).HasColumnName("plan");
+            organization.Property(o => o.MfaRequired).HasColumnName("mfa_required");
+            organization.Property(o => o.CreatedAt).HasColumnName("created_at").HasDefaultValueSql("now()");
+            organization.HasIndex(o => o.Slug).IsUnique();
+        });
+
+        builder.Entity<OrganizationMember>(member =>
+        {
+            member.ToTable("organization_members");
+            member.HasKey(m => new { m.TenantId, m.UserId });
+            member.Property(m => m.TenantId).HasColumnName("tenant_id");
+            member.Property(m => m.UserId).HasColumnName("user_id");
+            member.Property(m => m.JoinedAt).HasColumnName("joined_at").HasDefaultValueSql("now()");
+            member.HasOne<Organization>().WithMany().HasForeignKey(m => m.TenantId);
+            member.HasOne<PlatformUser>().WithMany().HasForeignKey(m => m.UserId);
+        });
+
+        ApplyTenantFilters(builder);
+    }
+
+    /// <summary>Every tenant-owned entity: only the current tenant's rows (none without a tenant).</summary>
+    private void ApplyTenantFilters(ModelBuilder builder)
+    {
+        foreach (var entity in builder.Model.GetEntityTypes().Where(e => typeof(ITenantOwned).IsAssignableFrom(e.ClrType)))
+        {
+            GetType().GetMethod(nameof(FilterByTenant), System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance)!
+                .MakeGenericMethod(entity.ClrType).Invoke(this, [builder]);
+        }
+    }
+
+    private void FilterByTenant<TEntity>(ModelBuilder builder)
+        where TEntity : class, ITenantOwned =>
+        builder.Entity<TEntity>().HasQueryFilter(e => e.TenantId == CurrentTenantId);
+
+    /// <summary>New tenant-owned rows get the current tenant; a row naming another tenant is refused.</summary>
+    private void StampTenant()
+    {
+        foreach (var entry in ChangeTracker.Entries<ITenantOwned>())
+        {
+            if (entry.State is not (EntityState.Added or EntityState.Modified or EntityState.Deleted))
+            {
+                continue;
+            }
+
+            var current = tenant.RequiredTenantId;
+            if (entry.State == EntityState.Added && entry.Entity.TenantId == Guid.Empty)
+            {
+                entry.Entity.TenantId = current;
+            }
+            else if (entry.Entity.TenantId != current)
+            {
+                throw new CrossTenantWriteException(entry.Metadata.ClrType.Name);
+            }
+        }
+    }
+}
+
+/// <summary>Code tried to write a row of another organization than the request's.</summary>
+public sealed class CrossTenantWriteException(string entity)
+    : InvalidOperationException($"Refused to write a {entity} that belongs to another organization than the current one.");
