@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using ServiceDefaults.Configuration;
+using ServiceDefaults.Configuration.KeyVault;
 using ServiceDefaults.Discovery;
 using ServiceDefaults.Health;
 using ServiceDefaults.Resilience;
@@ -16,14 +17,23 @@ public static class Extensions
     public const string AlivenessEndpointPath = "/alive";
 
     /// <summary>
-    /// Configuration checks, OpenTelemetry, health checks, and resilient, service-discovering
-    /// HttpClients. Throws <see cref="InvalidConfigurationException"/> at once when a
-    /// non-Development service holds a placeholder secret.
+    /// Key Vault secrets (when <c>AZURE_KEY_VAULT_ENDPOINT</c> is set), configuration checks,
+    /// OpenTelemetry, health checks, and resilient, service-discovering HttpClients. Throws
+    /// <see cref="InvalidConfigurationException"/> at once when a non-Development service holds a
+    /// placeholder secret, and <see cref="KeyVaultConfigurationException"/> when its vault cannot be read.
     /// </summary>
     public static TBuilder AddServiceDefaults<TBuilder>(this TBuilder builder)
+        where TBuilder : IHostApplicationBuilder => builder.AddServiceDefaults(configureKeyVault: null);
+
+    /// <inheritdoc cref="AddServiceDefaults{TBuilder}(TBuilder)"/>
+    /// <param name="builder">The service's builder.</param>
+    /// <param name="configureKeyVault">Adjusts how the vault is read (credential, client options, reload interval).</param>
+    public static TBuilder AddServiceDefaults<TBuilder>(this TBuilder builder, Action<KeyVaultSecretsOptions>? configureKeyVault)
         where TBuilder : IHostApplicationBuilder
     {
         ArgumentNullException.ThrowIfNull(builder);
+        // Vault values first, so they replace the placeholders the guard below refuses.
+        builder.AddKeyVaultSecrets(configureKeyVault);
         PlaceholderSecretGuard.ThrowIfPlaceholders(builder.Configuration, builder.Environment);
         builder.ConfigureOpenTelemetry();
         builder.AddDefaultHealthChecks();

@@ -1,0 +1,242 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using System.Text.Json.Nodes;
+using Azure.Core.Pipeline;
+using Azure.Security.KeyVault.Secrets;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace ServiceDefaults.KeyVault.Tests;
+
+/// <summary>
+/// A Key Vault on 127.0.0.1 over HTTPS (a self-signed certificate made here) answering the
+/// requests SecretClient makes: the bearer challenge on an unauthenticated request, the paged
+/// secret list (<c>GET /secrets</c>, <c>nextLink</c>) and one secret (<c>GET /secrets/{name}/{version?}</c>).
+/// </summary>
+internal sealed class FakeKeyVault : IAsyncDisposable
+{
+    public const string AccessToken = "fake-vault-access-token-4b1d";
+    public const string TenantId = "72f988bf-0000-4000-8000-00000000c0de";
+
+    private readonly ConcurrentDictionary<string, FakeSecret> _secrets = new(StringComparer.OrdinalIgnoreCase);
+    private readonly ConcurrentQueue<SeenRequest> _requests = new();
+    private readonly List<HttpMessageHandler> _handlers = [];
+    private readonly X509Certificate2 _certificate;
+    private WebApplication? _app;
+    // Key Vault timestamps have one-second resolution: every change moves this clock a second on,
+    // so a changed secret always has a newer "updated" time.
+    private long _clock = DateTimeOffset.UtcNow.AddDays(-1).ToUnixTimeSeconds();
+
+    private FakeKeyVault(X509Certificate2 certificate) => _certificate = certificate;
+
+    public Uri VaultUri { get; private set; } = null!;
+
+    /// <summary>Secrets per page of the list; small values exercise <c>nextLink</c> paging.</summary>
+    public int PageSize { get; set; } = 25;
+
+    /// <summary>When set, every authenticated request gets this status and a Key Vault error body.</summary>
+    public HttpStatusCode? FailWith { get; set; }
+
+    public IReadOnlyCollection<SeenRequest> Requests => _requests.ToArray();
+
+    public static async Task<FakeKeyVault> StartAsync()
+    {
+        var vault = new FakeKeyVault(CreateCertificate());
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = [], EnvironmentName = "Production" });
+        builder.Logging.ClearProviders();
+        builder.WebHost.ConfigureKestrel(kestrel =>
+            kestrel.Listen(IPAddress.Loopback, 0, listen => listen.UseHttps(vault._certificate)));
+        var app = builder.Build();
+        app.Run(vault.HandleAsync);
+        await app.StartAsync();
+        vault._app = app;
+        var address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.Single();
+        vault.VaultUri = new Uri(address.TrimEnd('/') + "/");
+        return vault;
+    }
+
+    public void SetSecret(string name, string value, bool enabled = true, DateTimeOffset? expiresOn = null) =>
+        _secrets[name] = new FakeSecret(name, value, Guid.NewGuid().ToString("N"), enabled, expiresOn, Interlocked.Increment(ref _clock));
+
+    public void DeleteSecret(string name) => _secrets.TryRemove(name, out _);
+
+    /// <summary>Client options that trust exactly this vault's certificate and do not retry.</summary>
+    public SecretClientOptions ClientOptions()
+    {
+        var thumbprint = _certificate.GetCertHashString(HashAlgorithmName.SHA256);
+        var handler = new HttpClientHandler
+        {
+            ServerCertificateCustomValidationCallback = (_, certificate, _, _) =>
+                certificate is not null && string.Equals(certificate.GetCertHashString(HashAlgorithmName.SHA256), thumbprint, StringComparison.Ordinal),
+        };
+        lock (_handlers)
+        {
+            _handlers.Add(handler);
+        }
+
+        var options = new SecretClientOptions { DisableChallengeResourceVerification = true, Transport = new HttpClientTransport(handler) };
+        options.Retry.MaxRetries = 0;
+        return options;
+    }
+
+    /// <summary>Requests that fetched one secret's value (by name, any version).</summary>
+    public int FetchesOf(string name) =>
+        Requests.Count(request => request.Authorization is not null &&
+                                  request.Path.Split('/', StringSplitOptions.RemoveEmptyEntries) is ["secrets", var fetched, ..] &&
+                                  string.Equals(fetched, name, StringComparison.OrdinalIgnoreCase));
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_app is not null)
+        {
+            await _app.DisposeAsync();
+        }
+
+        lock (_handlers)
+        {
+            _handlers.ForEach(handler => handler.Dispose());
+        }
+
+        _certificate.Dispose();
+    }
+
+    private async Task HandleAsync(HttpContext context)
+    {
+        var request = context.Request;
+        string? authorization = request.Headers.Authorization;
+        _requests.Enqueue(new SeenRequest(request.Method, request.Path.Value ?? "/", request.QueryString.Value ?? "", authorization));
+
+        if (authorization != $"Bearer {AccessToken}")
+        {
+            context.Response.Headers.WWWAuthenticate =
+                $"Bearer authorization=\"https://login.microsoftonline.com/{TenantId}\", resource=\"https://vault.azure.net\"";
+            await WriteErrorAsync(context, HttpStatusCode.Unauthorized, "Unauthorized", "AKV10000: Request is missing a Bearer or PoP token.");
+            return;
+        }
+
+        if (FailWith is { } failure)
+        {
+            await WriteErrorAsync(context, failure, failure == HttpStatusCode.Forbidden ? "Forbidden" : "InternalServerError",
+                "Caller is not authorized to perform action on resource.", innerCode: "ForbiddenByRbac");
+            return;
+        }
+
+        var segments = (request.Path.Value ?? "").Split('/', StringSplitOptions.RemoveEmptyEntries);
+        switch (segments)
+        {
+            case ["secrets"] when HttpMethods.IsGet(request.Method):
+                await WritePageAsync(context);
+                break;
+            case ["secrets", var name, ..] when HttpMethods.IsGet(request.Method) && segments.Length <= 3:
+                await WriteSecretAsync(context, name);
+                break;
+            default:
+                await WriteErrorAsync(context, HttpStatusCode.BadRequest, "BadParameter", "This fake vault only lists and gets secrets.");
+                break;
+        }
+    }
+
+    private async Task WritePageAsync(HttpContext context)
+    {
+        var skip = int.TryParse(context.Request.Query["$skiptoken"], out var token) ? token : 0;
+        var all = _secrets.Values.OrderBy(secret => secret.Name, StringComparer.Ordinal).ToList();
+        var items = new JsonArray();
+        foreach (var secret in all.Skip(skip).Take(PageSize))
+        {
+            items.Add(new JsonObject { ["id"] = $"{VaultUri}secrets/{secret.Name}", ["attributes"] = Attributes(secret) });
+        }
+
+        var page = new JsonObject { ["value"] = items, ["nextLink"] = null };
+        if (skip + PageSize < all.Count)
+        {
+            page["nextLink"] = $"{VaultUri}secrets?api-version={context.Request.Query["api-version"]}&$skiptoken={skip + PageSize}&maxresults={PageSize}";
+        }
+
+        await WriteJsonAsync(context, HttpStatusCode.OK, page);
+    }
+
+    private async Task WriteSecretAsync(HttpContext context, string name)
+    {
+        if (!_secrets.TryGetValue(name, out var secret))
+        {
+            await WriteErrorAsync(context, HttpStatusCode.NotFound, "SecretNotFound", $"A secret with (name/id) {name} was not found in this key vault.");
+            return;
+        }
+
+        if (!secret.Enabled)
+        {
+            await WriteErrorAsync(context, HttpStatusCode.Forbidden, "Forbidden", "Operation get is not allowed on a disabled secret.", innerCode: "SecretDisabled");
+            return;
+        }
+
+        await WriteJsonAsync(context, HttpStatusCode.OK, new JsonObject
+        {
+            ["value"] = secret.Value,
+            ["id"] = $"{VaultUri}secrets/{secret.Name}/{secret.Version}",
+            ["attributes"] = Attributes(secret),
+        });
+    }
+
+    private static JsonObject Attributes(FakeSecret secret)
+    {
+        var attributes = new JsonObject
+        {
+            ["enabled"] = secret.Enabled,
+            ["created"] = secret.UpdatedOn,
+            ["updated"] = secret.UpdatedOn,
+            ["recoveryLevel"] = "Recoverable+Purgeable",
+            ["recoverableDays"] = 90,
+        };
+        if (secret.ExpiresOn is { } expires)
+        {
+            attributes["exp"] = expires.ToUnixTimeSeconds();
+        }
+
+        return attributes;
+    }
+
+    private static Task WriteErrorAsync(HttpContext context, HttpStatusCode status, string code, string message, string? innerCode = null)
+    {
+        var error = new JsonObject { ["code"] = code, ["message"] = message };
+        if (innerCode is not null)
+        {
+            error["innererror"] = new JsonObject { ["code"] = innerCode };
+        }
+
+        return WriteJsonAsync(context, status, new JsonObject { ["error"] = error });
+    }
+
+    private static async Task WriteJsonAsync(HttpContext context, HttpStatusCode status, JsonObject body)
+    {
+        context.Response.StatusCode = (int)status;
+        context.Response.ContentType = "application/json; charset=utf-8";
+        await context.Response.WriteAsync(body.ToJsonString());
+    }
+
+    private static X509Certificate2 CreateCertificate()
+    {
+        using var key = RSA.Create(2048);
+        var request = new CertificateRequest("CN=fake-key-vault", key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+        var names = new SubjectAlternativeNameBuilder();
+        names.AddIpAddress(IPAddress.Loopback);
+        request.CertificateExtensions.Add(names.Build());
+        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.1")], critical: false));
+        var now = DateTimeOffset.UtcNow;
+        using var created = request.CreateSelfSigned(now.AddMinutes(-5), now.AddDays(1));
+        // Reloaded from PKCS#12 so Kestrel gets a certificate with a usable private key on every platform.
+        return X509CertificateLoader.LoadPkcs12(created.Export(X509ContentType.Pkcs12), password: null);
+    }
+
+    private sealed record FakeSecret(string Name, string Value, string Version, bool Enabled, DateTimeOffset? ExpiresOn, long UpdatedOn);
+}
+
+/// <summary>One request as the vault saw it.</summary>
+internal sealed record SeenRequest(string Method, string Path, string Query, string? Authorization);
