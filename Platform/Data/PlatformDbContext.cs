@@ -107,6 +107,8 @@ public class PlatformDbContext(DbContextOptions<PlatformDbContext> options, Tena
             member.HasOne<PlatformUser>().WithMany().HasForeignKey(m => m.UserId);
         });
 
+        // Each module maps its own entities (IEntityTypeConfiguration classes beside them).
+        builder.ApplyConfigurationsFromAssembly(typeof(PlatformDbContext).Assembly);
         ApplyTenantFilters(builder);
     }
 
