@@ -1,3 +1,4 @@
+using Api.Apis;
 using Api.Extensions;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -9,7 +10,14 @@ var app = builder.Build();
 
 app.UseExceptionHandler();
 app.UseStatusCodePages();
+app.UseAuthentication();
+app.UseTenantResolution();
+app.UseAuthorization();
+
 app.MapDefaultEndpoints();
+app.MapOpenApi("/openapi/{documentName}.json");
+app.MapAuthApi();
+app.MapAccountApi();
 
 app.Run();
 

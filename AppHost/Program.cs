@@ -36,3 +36,6 @@ if (builder.ExecutionContext.IsPublishMode)
 }
 
 builder.Build().Run();
+
+/// <summary>The AppHost's entry point; internal so test projects that also reference a service's public Program see only that one.</summary>
+internal sealed partial class Program;

@@ -1,15 +1,35 @@
+using System.Text.Json.Serialization;
+using Platform.Audit;
 using Platform.Caching;
 using Platform.Data;
+using Platform.Identity;
 
 namespace Api.Extensions;
 
 internal static class ApplicationServices
 {
+    /// <summary>Request bodies above this size are refused with 413 before they are read.</summary>
+    public const long MaxRequestBodyBytes = 1024 * 1024;
+
     /// <summary>Everything the Api needs besides the service defaults.</summary>
     public static void AddApplicationServices(this IHostApplicationBuilder builder)
     {
-        builder.Services.AddProblemDetails();
+        builder.Services.AddProblemDetails(options => options.CustomizeProblemDetails = context =>
+            context.ProblemDetails.Extensions["traceId"] = System.Diagnostics.Activity.Current?.TraceId.ToString() ?? context.HttpContext.TraceIdentifier);
+        builder.Services.AddExceptionHandler<DomainExceptionHandler>();
+        builder.Services.ConfigureHttpJsonOptions(options =>
+        {
+            // One rule for every endpoint: a field the API does not know is an error, not silently dropped.
+            options.SerializerOptions.UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow;
+        });
+        builder.Services.Configure<Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions>(kestrel => kestrel.Limits.MaxRequestBodySize = MaxRequestBodyBytes);
+
         builder.AddPlatformDatabase();
         builder.AddRedisClient();
+        builder.AddPlatformIdentity();
+        builder.Services.AddAudit();
+        builder.AddPlatformAuthentication();
+        builder.Services.AddAuthorization();
+        builder.Services.AddOpenApi();
     }
 }

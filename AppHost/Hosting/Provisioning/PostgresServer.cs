@@ -81,7 +81,9 @@ public sealed class PostgresServer : IAsyncDisposable
     /// <summary>
     /// Creates (or updates the passwords of) an owner role and a least-privilege application role,
     /// and a database owned by the owner. The application role can read and write rows in tables
-    /// the owner creates, but cannot change the schema.
+    /// the owner creates, but cannot change the schema. Privileges come only from the default
+    /// privileges, never from a blanket re-grant at start, so a migration that narrows a table's
+    /// privileges (audit rows are insert-only) stays narrowed.
     /// </summary>
     public async Task EnsureDatabaseAsync(string database, DatabaseRole owner, DatabaseRole application, CancellationToken cancellationToken = default)
     {
@@ -110,8 +112,6 @@ public sealed class PostgresServer : IAsyncDisposable
             ALTER DEFAULT PRIVILEGES FOR ROLE {own} IN SCHEMA public GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO {app};
             ALTER DEFAULT PRIVILEGES FOR ROLE {own} IN SCHEMA public GRANT USAGE, SELECT, UPDATE ON SEQUENCES TO {app};
             ALTER DEFAULT PRIVILEGES FOR ROLE {own} IN SCHEMA public GRANT EXECUTE ON FUNCTIONS TO {app};
-            GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {app};
-            GRANT USAGE, SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA public TO {app};
             """, cancellationToken).ConfigureAwait(false);
     }
 

@@ -28,7 +28,12 @@ public sealed class PickupDirectoryEmailSender(IOptions<EmailOptions> options) :
             DeliveryMethod = SmtpDeliveryMethod.SpecifiedPickupDirectory,
             PickupDirectoryLocation = options.Value.PickupDirectory,
         };
-        using var mail = new MailMessage(options.Value.From, message.To, message.Subject, message.TextBody);
+        using var mail = new MailMessage(options.Value.From, message.To, message.Subject, message.TextBody)
+        {
+            // Readable files: codes stay on one line instead of being quoted-printable wrapped.
+            BodyEncoding = System.Text.Encoding.UTF8,
+            BodyTransferEncoding = System.Net.Mime.TransferEncoding.EightBit,
+        };
         await client.SendMailAsync(mail, cancellationToken).ConfigureAwait(false);
     }
 }

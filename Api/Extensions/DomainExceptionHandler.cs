@@ -1,0 +1,42 @@
+using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.Mvc;
+using Platform.Data;
+using Platform.Identity;
+using Platform.Tenancy;
+
+namespace Api.Extensions;
+
+/// <summary>
+/// Turns the platform's domain exceptions into RFC 7807 responses with the right status, so a
+/// client error is never a 500. Anything unknown falls through to the default 500 problem.
+/// </summary>
+internal sealed class DomainExceptionHandler(IProblemDetailsService problems) : IExceptionHandler
+{
+    public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
+    {
+        ProblemDetails? problem = exception switch
+        {
+            AccountValidationException validation => new HttpValidationProblemDetails(validation.Errors)
+            {
+                Status = StatusCodes.Status400BadRequest,
+                Title = "The request is not valid.",
+            },
+            SlugTakenException taken => new ProblemDetails { Status = StatusCodes.Status409Conflict, Title = "Organization address taken", Detail = taken.Message },
+            TenantRequiredException or CrossTenantWriteException => new ProblemDetails
+            {
+                Status = StatusCodes.Status403Forbidden,
+                Title = "Not allowed in this organization",
+                Detail = exception.Message,
+            },
+            BadHttpRequestException bad => new ProblemDetails { Status = bad.StatusCode, Title = "The request could not be read.", Detail = bad.Message },
+            _ => null,
+        };
+        if (problem is null)
+        {
+            return false;
+        }
+
+        httpContext.Response.StatusCode = problem.Status!.Value;
+        return await problems.TryWriteAsync(new ProblemDetailsContext { HttpContext = httpContext, ProblemDetails = problem, Exception = exception });
+    }
+}

@@ -1,0 +1,111 @@
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.RegularExpressions;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.Logging.Abstractions;
+using Platform.Data;
+using TestKit;
+
+namespace Api.Tests;
+
+/// <summary>
+/// The real Api in memory over a fresh database provisioned like production (migrations as the
+/// owner, the Api as the least-privilege role) and the shared test Redis. Emails land in a
+/// folder the tests read.
+/// </summary>
+public sealed partial class ApiFactory : WebApplicationFactory<Program>
+{
+    private readonly Dictionary<string, string?> _settings;
+
+    private ApiFactory(Dictionary<string, string?> settings, string mailFolder)
+    {
+        _settings = settings;
+        MailFolder = mailFolder;
+    }
+
+    public string MailFolder { get; }
+
+    public static async Task<ApiFactory> CreateAsync(string name, IDictionary<string, string?>? overrides = null)
+    {
+        var db = await TestEnvironment.CreateDatabaseAsync(name);
+        await new SqlMigrationRunner(NullLogger<SqlMigrationRunner>.Instance).ApplyAsync(db.OwnerConnectionString, SqlMigration.Embedded());
+        var redis = await TestEnvironment.RedisAsync();
+        var mail = Path.Combine(TestEnvironment.Root, "mail", name + Guid.NewGuid().ToString("N")[..8]);
+        var settings = new Dictionary<string, string?>
+        {
+            ["ConnectionStrings:platformdb"] = db.AppConnectionString,
+            ["ConnectionStrings:redis"] = redis.ConnectionString,
+            ["Email:PickupDirectory"] = mail,
+        };
+        foreach (var (key, value) in overrides ?? new Dictionary<string, string?>())
+        {
+            settings[key] = value;
+        }
+
+        return new ApiFactory(settings, mail);
+    }
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.UseEnvironment("Development");
+        foreach (var (key, value) in _settings)
+        {
+            builder.UseSetting(key, value);
+        }
+    }
+
+    /// <summary>The text of the newest email sent to <paramref name="to"/>.</summary>
+    public string LastEmailTo(string to)
+    {
+        var file = Directory.Exists(MailFolder)
+            ? Directory.GetFiles(MailFolder, "*.eml").Select(f => (File: f, Text: File.ReadAllText(f)))
+                .Where(m => m.Text.Contains($"To: {to}", StringComparison.OrdinalIgnoreCase))
+                .OrderBy(m => File.GetLastWriteTimeUtc(m.File)).LastOrDefault()
+            : default;
+        Assert.IsNotNull(file.Text, $"no email to {to} in {MailFolder}");
+        return file.Text;
+    }
+
+    /// <summary>Registers an organization, confirms the owner's email, and returns a client signed in as the owner.</summary>
+    public async Task<SignedIn> RegisterAndSignInAsync(string slug, string email, string password = "correct horse battery staple")
+    {
+        using var anonymous = CreateClient();
+        var registered = await anonymous.PostAsJsonAsync("/api/v1/auth/register", new { organizationName = slug, organizationSlug = slug, email, password, displayName = "Owner " + slug });
+        Assert.AreEqual(System.Net.HttpStatusCode.Created, registered.StatusCode, await registered.Content.ReadAsStringAsync());
+        var body = await registered.Content.ReadFromJsonAsync<Registered>();
+        var code = CodeIn(LastEmailTo(email));
+        var confirmed = await anonymous.PostAsJsonAsync("/api/v1/auth/confirm-email", new { userId = body!.UserId, code });
+        Assert.AreEqual(System.Net.HttpStatusCode.NoContent, confirmed.StatusCode, await confirmed.Content.ReadAsStringAsync());
+        var tokens = await LoginAsync(email, password);
+        return new SignedIn(body.OrganizationId, body.UserId, email, password, tokens, Authorized(tokens.AccessToken));
+    }
+
+    public async Task<Tokens> LoginAsync(string email, string password, string? organization = null, string? totpCode = null)
+    {
+        using var anonymous = CreateClient();
+        var response = await anonymous.PostAsJsonAsync("/api/v1/auth/login", new { email, password, organization, totpCode });
+        Assert.AreEqual(System.Net.HttpStatusCode.OK, response.StatusCode, await response.Content.ReadAsStringAsync());
+        return (await response.Content.ReadFromJsonAsync<Tokens>())!;
+    }
+
+    public HttpClient Authorized(string accessToken)
+    {
+        var client = CreateClient();
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", accessToken);
+        return client;
+    }
+
+    /// <summary>The value after "code: " in an email body.</summary>
+    public static string CodeIn(string email) => CodeLine().Match(email).Groups[1].Value.Trim();
+
+    [GeneratedRegex(@"code: (\S+)")]
+    private static partial Regex CodeLine();
+
+    public sealed record Registered(Guid OrganizationId, string OrganizationSlug, Guid UserId);
+
+    public sealed record Tokens(string AccessToken, DateTimeOffset AccessTokenExpiresAt, string RefreshToken, DateTimeOffset RefreshTokenExpiresAt, string TokenType, bool MfaSetupRequired);
+
+    public sealed record SignedIn(Guid OrganizationId, Guid UserId, string Email, string Password, Tokens Tokens, HttpClient Client);
+}
