@@ -44,6 +44,7 @@ public sealed partial class RoleService(NpgsqlDataSource dataSource, PermissionE
         await using var transaction = await TenantTransaction.BeginAsync(dataSource, tenantId, actorId, cancellationToken);
         var held = await PermissionEvaluator.LoadAsync(transaction, tenantId, actorId, cancellationToken);
         Require(held, Permissions.Roles.Create, "create roles");
+        RefuseReservedName(name);
         RequireKnown(requested);
         RequireHeld(held, requested, "grant");
 
@@ -78,6 +79,7 @@ public sealed partial class RoleService(NpgsqlDataSource dataSource, PermissionE
         Require(held, Permissions.Roles.Update, "edit roles");
         var role = await FindRoleAsync(transaction, roleId, cancellationToken);
         RefuseSystemRole(role, "edited");
+        RefuseReservedName(name);
         RequireKnown(requested);
         RequireHeld(held, role.Permissions.Union(requested), "change");
 
@@ -214,14 +216,17 @@ public sealed partial class RoleService(NpgsqlDataSource dataSource, PermissionE
             throw new ArgumentException($"A role description is at most {MaxDescriptionLength} characters.", nameof(description));
         }
 
+        return (name, description);
+    }
+
+    private static void RefuseReservedName(string name)
+    {
         if (SystemRoles.FindByName(name) is { } system)
         {
             throw new AccessRuleViolationException(
                 AccessRuleViolationException.RoleNameReserved,
                 $"'{name}' is the name of the system role '{system.Name}'; choose another name.");
         }
-
-        return (name, description);
     }
 
     private static FrozenSet<string> Distinct(IEnumerable<string> permissions)
