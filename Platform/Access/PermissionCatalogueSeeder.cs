@@ -20,6 +20,10 @@ public sealed record PermissionSeedResult(int PermissionsWritten, IReadOnlyList<
 /// database owner right after migrations: upserts the permissions, removes those no longer in code (and their
 /// grants to any role), upserts the system roles under their fixed ids and makes their grants match the code.
 /// </summary>
+/// <remarks>
+/// A system role dropped from code is left in the database: deleting it would silently end its assignments,
+/// which deserves a migration of its own.
+/// </remarks>
 public static partial class PermissionCatalogueSeeder
 {
     // Replicas starting together seed one after the other; the lock is released when the transaction ends.

@@ -1,3 +1,4 @@
+using Npgsql;
 using Platform.Access;
 
 namespace Platform.Tests.Access;
@@ -172,14 +173,28 @@ public sealed class RoleServiceTests
         var (tenant, first) = await OrganizationWithAsync(SystemRoles.Owner);
         var second = await _access.CreateMemberAsync(tenant, SystemRoles.Owner.Id);
 
-        var outcomes = await Task.WhenAll(
-            Outcome(() => Roles.UnassignRoleAsync(tenant, first, second, SystemRoles.Owner.Id)),
-            Outcome(() => Roles.UnassignRoleAsync(tenant, second, first, SystemRoles.Owner.Id)));
+        // Hold the owners' assignment rows so both removals get past their permission checks and then wait on
+        // the same rows: the worst interleaving, made certain rather than hoped for.
+        await using var blocker = new NpgsqlConnection(_access.Database.OwnerConnectionString);
+        await blocker.OpenAsync();
+        await using var hold = await blocker.BeginTransactionAsync();
+        await using (var lockRows = new NpgsqlCommand("SELECT 1 FROM member_roles WHERE tenant_id = $1 AND role_id = $2 FOR UPDATE", blocker, hold))
+        {
+            lockRows.Parameters.Add(new() { Value = tenant });
+            lockRows.Parameters.Add(new() { Value = SystemRoles.Owner.Id });
+            await lockRows.ExecuteNonQueryAsync();
+        }
 
-        // The one that loses the race is refused either way: by the last-owner rule if it checked its own
-        // permissions before the other committed, or for no longer being an owner if after.
-        Assert.AreEqual(1, outcomes.Count(o => o == "removed"), string.Join(", ", outcomes));
-        Assert.IsTrue(outcomes.Contains(AccessRuleViolationException.LastOwner) || outcomes.Contains(AccessDeniedException.DeniedCode), string.Join(", ", outcomes));
+        var removals = new[]
+        {
+            Outcome(() => Roles.UnassignRoleAsync(tenant, first, second, SystemRoles.Owner.Id)),
+            Outcome(() => Roles.UnassignRoleAsync(tenant, second, first, SystemRoles.Owner.Id)),
+        };
+        await WaitForSessionsWaitingOnLocksAsync(2, removals);
+        await hold.CommitAsync();
+        var outcomes = await Task.WhenAll(removals);
+
+        CollectionAssert.AreEquivalent(new[] { "removed", AccessRuleViolationException.LastOwner }, outcomes);
         CollectionAssert.AreEqual(new[] { "1" }, await _access.QueryAsOwnerAsync("SELECT count(*) FROM member_roles WHERE tenant_id = $1 AND role_id = $2", tenant, SystemRoles.Owner.Id));
 
         static async Task<string> Outcome(Func<Task<bool>> unassign)
@@ -260,6 +275,30 @@ public sealed class RoleServiceTests
         Assert.AreEqual("role_not_found", deleteForeign.Code);
         Assert.AreEqual("member_not_found", notMember.Code);
         CollectionAssert.AreEqual(new[] { "Theirs" }, await _access.QueryAsOwnerAsync("SELECT name FROM roles WHERE id = $1", foreignRole.Id));
+    }
+
+    /// <summary>Waits until <paramref name="count"/> sessions of the test database wait on a lock, or a task ends first (it did not wait).</summary>
+    private static async Task WaitForSessionsWaitingOnLocksAsync(int count, Task[] tasks)
+    {
+        await using var monitor = new NpgsqlConnection(_access.Database.SuperuserConnectionString);
+        await monitor.OpenAsync();
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (true)
+        {
+            await using var waiting = new NpgsqlCommand("SELECT count(*) FROM pg_stat_activity WHERE datname = $1 AND wait_event_type = 'Lock'", monitor);
+            waiting.Parameters.Add(new() { Value = _access.Database.Name });
+            if ((long)(await waiting.ExecuteScalarAsync())! >= count || tasks.Any(t => t.IsCompleted))
+            {
+                return;
+            }
+
+            if (DateTime.UtcNow > deadline)
+            {
+                Assert.Fail($"{count} sessions never waited on the held rows.");
+            }
+
+            await Task.Delay(20);
+        }
     }
 
     private static async Task<(Guid Tenant, Guid User)> OrganizationWithAsync(SystemRole role)
