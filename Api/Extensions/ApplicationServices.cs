@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using Platform.Access;
 using Platform.Audit;
 using Platform.Caching;
 using Platform.Data;
@@ -28,6 +29,7 @@ internal static class ApplicationServices
         builder.AddRedisClient();
         builder.AddPlatformIdentity();
         builder.Services.AddAudit();
+        builder.AddAccessControl();
         builder.AddPlatformAuthentication();
         builder.Services.AddAuthorization();
         builder.Services.AddOpenApi();

@@ -18,6 +18,8 @@ public static class AuditServiceCollectionExtensions
         services.TryAddSingleton<AuditQuery>();
         services.TryAddSingleton<AuditChainVerifier>();
         services.TryAddSingleton<AuditPartitionMaintenance>();
+        services.TryAddScoped<RequestOrigin>();
+        services.TryAddScoped<AuditTrail>();
         return services;
     }
 }

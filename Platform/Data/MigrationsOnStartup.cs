@@ -1,13 +1,14 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Platform.Hosting;
 
 namespace Platform.Data;
 
-/// <summary>Applies the platform's migrations when the host starts, if <see cref="MigrationsOptions.ApplyOnStart"/> is set.</summary>
-public sealed class MigrationsOnStartup(IOptions<MigrationsOptions> options, IConfiguration configuration, SqlMigrationRunner runner) : IHostedService
+/// <summary>Applies the platform's migrations and reference data when the host starts, if <see cref="MigrationsOptions.ApplyOnStart"/> is set.</summary>
+public sealed class MigrationsOnStartup(IOptions<MigrationsOptions> options, IConfiguration configuration, ILoggerFactory loggers) : IHostedService
 {
     public async Task StartAsync(CancellationToken cancellationToken)
     {
@@ -17,7 +18,7 @@ public sealed class MigrationsOnStartup(IOptions<MigrationsOptions> options, ICo
         }
 
         var connectionString = configuration.GetRequiredConnectionString(options.Value.ConnectionName);
-        await runner.ApplyAsync(connectionString, SqlMigration.Embedded(), cancellationToken).ConfigureAwait(false);
+        await SchemaUpdater.UpdateAsync(connectionString, loggers, cancellationToken).ConfigureAwait(false);
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
@@ -31,7 +32,6 @@ public static class MigrationsOnStartupExtensions
     {
         ArgumentNullException.ThrowIfNull(builder);
         builder.Services.AddOptions<MigrationsOptions>().BindConfiguration(MigrationsOptions.SectionName);
-        builder.Services.AddSingleton<SqlMigrationRunner>();
         builder.Services.AddHostedService<MigrationsOnStartup>();
         return builder;
     }

@@ -1,6 +1,8 @@
 using System.Net;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
+using Platform.Access;
+using Platform.Audit;
 using Platform.Data;
 using Platform.Identity.Email;
 using Platform.Identity.Mfa;
@@ -50,6 +52,7 @@ public sealed partial class AccountService(
     SessionService sessions,
     MfaService mfa,
     IEmailSender email,
+    AuditTrail audit,
     TimeProvider clock)
 {
     /// <summary>Creates the organization, its owner (email unconfirmed) and the membership; sends the confirmation email.</summary>
@@ -85,6 +88,11 @@ public sealed partial class AccountService(
 
             db.Members.Add(new OrganizationMember { UserId = owner.Id, JoinedAt = clock.GetUtcNow() });
             await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+            await db.Database.ExecuteSqlAsync(
+                $"INSERT INTO member_roles (tenant_id, user_id, role_id, granted_by) VALUES ({organization.Id}, {owner.Id}, {SystemRoles.Owner.Id}, {owner.Id})",
+                cancellationToken).ConfigureAwait(false);
+            await audit.RecordAsync("organization.registered", "organization", organization.Id.ToString(),
+                after: new { organization.Slug, organization.Name, owner = owner.Id }, cancellationToken: cancellationToken).ConfigureAwait(false);
             await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         }
 
@@ -107,7 +115,7 @@ public sealed partial class AccountService(
         if (user is null)
         {
             // Same work as a real check, so response time does not reveal which emails exist.
-            users.PasswordHasher.VerifyHashedPassword(new PlatformUser(), DummyHash, request.Password);
+            users.PasswordHasher.VerifyHashedPassword(new PlatformUser(), DummyHash.Value, request.Password);
             return new SignInResult(SignInStatus.InvalidCredentials);
         }
 
@@ -252,8 +260,8 @@ public sealed partial class AccountService(
         result.Errors.GroupBy(e => e.Code.StartsWith("Password", StringComparison.Ordinal) ? "password" : e.Code.Contains("Email", StringComparison.Ordinal) || e.Code.Contains("UserName", StringComparison.Ordinal) ? "email" : "request")
             .ToDictionary(g => g.Key, g => g.Select(e => e.Description).ToArray());
 
-    // A valid Identity v3 hash of a random password, used only to spend equal time on unknown emails.
-    private const string DummyHash = "AQAAAAIAAYagAAAAEHx0K5I1mY5mR2T0nW9o6q3l2J1c8h3k4Y6x8Q2n0b7p4r6t8v0x2z4B6D8F0H2J4L6N8P0R2T4==";
+    // A real hash of a random password, used only to spend equal time on unknown emails.
+    private static readonly Lazy<string> DummyHash = new(() => new PasswordHasher<PlatformUser>().HashPassword(new PlatformUser(), Guid.NewGuid().ToString()));
 
     [System.Text.RegularExpressions.GeneratedRegex("^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")]
     private static partial System.Text.RegularExpressions.Regex SlugPattern();

@@ -3,7 +3,6 @@ using System.Net.Http.Json;
 using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
-using Microsoft.Extensions.Logging.Abstractions;
 using Platform.Data;
 using TestKit;
 
@@ -29,7 +28,7 @@ public sealed partial class ApiFactory : WebApplicationFactory<Program>
     public static async Task<ApiFactory> CreateAsync(string name, IDictionary<string, string?>? overrides = null)
     {
         var db = await TestEnvironment.CreateDatabaseAsync(name);
-        await new SqlMigrationRunner(NullLogger<SqlMigrationRunner>.Instance).ApplyAsync(db.OwnerConnectionString, SqlMigration.Embedded());
+        await SchemaUpdater.UpdateAsync(db.OwnerConnectionString);
         var redis = await TestEnvironment.RedisAsync();
         var mail = Path.Combine(TestEnvironment.Root, "mail", name + Guid.NewGuid().ToString("N")[..8]);
         var settings = new Dictionary<string, string?>

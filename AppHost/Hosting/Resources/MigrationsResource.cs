@@ -5,7 +5,7 @@ using Platform.Data;
 namespace AppHost.Hosting.Resources;
 
 /// <summary>
-/// A one-shot step that applies the platform's SQL migrations as the database owner, so that
+/// A one-shot step that applies the platform's SQL migrations and reference data as the database owner, so that
 /// services start on an up-to-date schema instead of racing to migrate it. Run mode only: in
 /// Azure, Workers apply them at start (see AppHost/Program.cs).
 /// </summary>
@@ -19,10 +19,9 @@ public sealed class MigrationsResource(string name, PostgresDatabaseResource dat
 
     internal override async Task StartAsync(RunContext context, CancellationToken cancellationToken)
     {
-        var migrations = SqlMigration.Embedded();
-        var runner = new SqlMigrationRunner(new ConsoleLogger<SqlMigrationRunner>(context.Log, Name));
-        var applied = await runner.ApplyAsync(Database.OwnerConnectionString, migrations, cancellationToken).ConfigureAwait(false);
-        _summary = $"schema at V{(migrations.Count == 0 ? 0 : migrations[^1].Version)} ({applied.Count} applied now)";
+        using var loggers = LoggerFactory.Create(logging => logging.AddProvider(new ConsoleLoggerProvider(context.Log, Name)));
+        var result = await SchemaUpdater.UpdateAsync(Database.OwnerConnectionString, loggers, cancellationToken).ConfigureAwait(false);
+        _summary = $"schema at V{result.LatestVersion} ({result.Applied.Count} applied now)";
     }
 
     internal override void WriteManifest(ManifestBuilder manifest)
@@ -30,8 +29,17 @@ public sealed class MigrationsResource(string name, PostgresDatabaseResource dat
         // Nothing to deploy: the step runs inside the AppHost.
     }
 
-    /// <summary>Routes the runner's log lines to the AppHost console under this resource's name.</summary>
-    private sealed class ConsoleLogger<T>(ConsoleLog log, string name) : ILogger<T>
+    /// <summary>Routes the schema update's log lines to the AppHost console under this resource's name.</summary>
+    private sealed class ConsoleLoggerProvider(ConsoleLog log, string name) : ILoggerProvider
+    {
+        public ILogger CreateLogger(string categoryName) => new ConsoleLogger(log, name);
+
+        public void Dispose()
+        {
+        }
+    }
+
+    private sealed class ConsoleLogger(ConsoleLog log, string name) : ILogger
     {
         public IDisposable? BeginScope<TState>(TState state)
             where TState : notnull => null;

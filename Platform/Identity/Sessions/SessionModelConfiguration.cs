@@ -34,5 +34,7 @@ internal sealed class RefreshTokenConfiguration : IEntityTypeConfiguration<Refre
         token.Property(t => t.CreatedAt).HasColumnName("created_at");
         token.Property(t => t.ExpiresAt).HasColumnName("expires_at");
         token.Property(t => t.UsedAt).HasColumnName("used_at");
+        // Tells EF the insert order: a session before its first token.
+        token.HasOne<UserSession>().WithMany().HasForeignKey(t => new { t.TenantId, t.SessionId });
     }
 }
