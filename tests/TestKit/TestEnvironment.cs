@@ -61,7 +61,8 @@ public static class TestEnvironment
     public static async Task<TestDatabase> CreateDatabaseAsync(string name)
     {
         var postgres = await PostgresAsync().ConfigureAwait(false);
-        var database = $"{name.ToLowerInvariant()}_{Guid.NewGuid():N}"[..40];
+        var unique = $"{name.ToLowerInvariant()}_{Guid.NewGuid():N}";
+        var database = unique[..Math.Min(unique.Length, 40)];
         var owner = new DatabaseRole($"{database}_owner", NewSecret());
         var app = new DatabaseRole($"{database}_app", NewSecret());
         await postgres.EnsureDatabaseAsync(database, owner, app).ConfigureAwait(false);
