@@ -1,6 +1,7 @@
 using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Identity;
+using Api.Extensions;
 using Platform.Identity;
 using Platform.Identity.Mfa;
 using Platform.Identity.Sessions;
@@ -13,7 +14,7 @@ public static class AccountApi
 {
     public static RouteGroupBuilder MapAccountApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/api/v1/account").WithTags("Account").RequireAuthorization();
+        var api = app.MapGroup("/api/v1/account").WithTags("Account").RequireSignedInUser();
 
         api.MapGet("/", GetMeAsync).WithName("GetMyAccount").WithSummary("The signed-in user and the current organization.");
         api.MapGet("/sessions", ListSessionsAsync).WithName("ListMySessions").WithSummary("My active sessions in this organization (device, IP, last seen).");

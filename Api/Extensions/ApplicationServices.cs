@@ -31,7 +31,8 @@ internal static class ApplicationServices
         builder.Services.AddAudit();
         builder.AddAccessControl();
         builder.AddPlatformAuthentication();
-        builder.Services.AddAuthorization();
+        builder.Services.AddPermissionAuthorization();
+        builder.Services.AddSingleton<OrganizationPolicies>();
         builder.Services.AddOpenApi();
     }
 }

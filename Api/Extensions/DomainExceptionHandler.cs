@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Mvc;
+using Platform.Access;
 using Platform.Data;
 using Platform.Identity;
 using Platform.Tenancy;
@@ -28,6 +29,17 @@ internal sealed class DomainExceptionHandler(IProblemDetailsService problems) : 
                 Title = "Not allowed in this organization",
                 Detail = exception.Message,
             },
+            UnknownPermissionException unknown => new HttpValidationProblemDetails(new Dictionary<string, string[]>
+            {
+                ["permissions"] = [$"Not in the permission catalogue: {string.Join(", ", unknown.UnknownPermissions)}."],
+            })
+            {
+                Status = StatusCodes.Status400BadRequest,
+                Title = "The request is not valid.",
+            },
+            AccessDeniedException denied => Coded(StatusCodes.Status403Forbidden, denied.Code, "You do not have permission to do this.", denied.Message),
+            AccessNotFoundException missing => Coded(StatusCodes.Status404NotFound, missing.Code, "Not found.", missing.Message),
+            AccessRuleViolationException rule => Coded(StatusCodes.Status409Conflict, rule.Code, "This change is not allowed.", rule.Message),
             BadHttpRequestException bad => new ProblemDetails { Status = bad.StatusCode, Title = "The request could not be read.", Detail = bad.Message },
             _ => null,
         };
@@ -36,7 +48,15 @@ internal sealed class DomainExceptionHandler(IProblemDetailsService problems) : 
             return false;
         }
 
+        if (exception is AccessException access)
+        {
+            problem.Extensions["code"] = access.Code;
+        }
+
         httpContext.Response.StatusCode = problem.Status!.Value;
         return await problems.TryWriteAsync(new ProblemDetailsContext { HttpContext = httpContext, ProblemDetails = problem, Exception = exception });
     }
+
+    private static ProblemDetails Coded(int status, string code, string title, string detail) =>
+        new() { Status = status, Type = $"https://errors.platform.local/{code}", Title = title, Detail = detail };
 }

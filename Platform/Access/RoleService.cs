@@ -1,6 +1,7 @@
 using System.Collections.Frozen;
 using Microsoft.Extensions.Logging;
 using Npgsql;
+using Platform.Audit;
 
 namespace Platform.Access;
 
@@ -21,7 +22,7 @@ namespace Platform.Access;
 /// Every change invalidates the organization's cached permissions after it commits; if Redis cannot be reached
 /// the call fails after the change was made, and retrying it (the operations are idempotent) invalidates again.
 /// </remarks>
-public sealed partial class RoleService(NpgsqlDataSource dataSource, PermissionEvaluator evaluator, ILogger<RoleService> logger)
+public sealed partial class RoleService(NpgsqlDataSource dataSource, PermissionEvaluator evaluator, AuditWriter audit, RequestOrigin origin, ILogger<RoleService> logger)
 {
     private const int MaxNameLength = 100;
     private const int MaxDescriptionLength = 500;
@@ -60,6 +61,7 @@ public sealed partial class RoleService(NpgsqlDataSource dataSource, PermissionE
         }
 
         await GrantAsync(transaction, roleId, requested, cancellationToken);
+        await AuditAsync(transaction, tenantId, actorId, "role.created", roleId.ToString(), null, new { name, description, permissions = requested.Order() }, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         await evaluator.InvalidateTenantAsync(tenantId, cancellationToken);
         LogRoleCreated(logger, tenantId, actorId, roleId, name, requested.Count);
@@ -99,6 +101,8 @@ public sealed partial class RoleService(NpgsqlDataSource dataSource, PermissionE
         }
 
         await GrantAsync(transaction, roleId, requested, cancellationToken);
+        await AuditAsync(transaction, tenantId, actorId, "role.updated", roleId.ToString(),
+            new { role.Name, role.Description, permissions = role.Permissions.Order() }, new { name, description, permissions = requested.Order() }, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         await evaluator.InvalidateTenantAsync(tenantId, cancellationToken);
         LogRoleUpdated(logger, tenantId, actorId, roleId, requested.Count);
@@ -120,6 +124,7 @@ public sealed partial class RoleService(NpgsqlDataSource dataSource, PermissionE
             await delete.ExecuteNonQueryAsync(cancellationToken);
         }
 
+        await AuditAsync(transaction, tenantId, actorId, "role.deleted", roleId.ToString(), new { role.Name, permissions = role.Permissions.Order() }, null, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         await evaluator.InvalidateTenantAsync(tenantId, cancellationToken);
         LogRoleDeleted(logger, tenantId, actorId, roleId);
@@ -145,6 +150,11 @@ public sealed partial class RoleService(NpgsqlDataSource dataSource, PermissionE
             roleId,
             actorId);
         var added = await insert.ExecuteNonQueryAsync(cancellationToken) == 1;
+        if (added)
+        {
+            await AuditAsync(transaction, tenantId, actorId, "role.assigned", $"{userId}/{roleId}", null, new { userId, roleId, role = role.Name }, cancellationToken);
+        }
+
         await transaction.CommitAsync(cancellationToken);
         if (added)
         {
@@ -191,6 +201,11 @@ public sealed partial class RoleService(NpgsqlDataSource dataSource, PermissionE
 
         await using var delete = transaction.Command("DELETE FROM member_roles WHERE tenant_id = $1 AND user_id = $2 AND role_id = $3", tenantId, userId, roleId);
         var removed = await delete.ExecuteNonQueryAsync(cancellationToken) == 1;
+        if (removed)
+        {
+            await AuditAsync(transaction, tenantId, actorId, "role.unassigned", $"{userId}/{roleId}", new { userId, roleId, role = role.Name }, null, cancellationToken);
+        }
+
         await transaction.CommitAsync(cancellationToken);
         if (removed)
         {
@@ -200,6 +215,12 @@ public sealed partial class RoleService(NpgsqlDataSource dataSource, PermissionE
 
         return removed;
     }
+
+    /// <summary>Every role change is audited in its own transaction, so the entry exists exactly when the change does.</summary>
+    private async Task AuditAsync(TenantTransaction transaction, Guid tenantId, Guid actorId, string action, string resourceId, object? before, object? after, CancellationToken cancellationToken) =>
+        await audit.AppendAsync(transaction.Connection, transaction.Transaction, new AuditEntry(
+            tenantId, origin.ActorType == AuditActorType.System ? AuditActorType.User : origin.ActorType, origin.ActorId ?? actorId, action, "role", resourceId,
+            AuditChanges.Of(before, after), origin.Ip, origin.UserAgent, System.Diagnostics.Activity.Current?.TraceId.ToString()), cancellationToken).ConfigureAwait(false);
 
     private static (string Name, string Description) ValidateTexts(string name, string? description)
     {

@@ -1,3 +1,4 @@
+using Platform.Audit;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Npgsql;
@@ -21,7 +22,7 @@ internal sealed class AccessDatabase : IAsyncDisposable
         AppDataSource = appDataSource;
         Redis = redis;
         Evaluator = new PermissionEvaluator(appDataSource, redis, Options.Create(new AccessControlOptions()), NullLogger<PermissionEvaluator>.Instance);
-        Roles = new RoleService(appDataSource, Evaluator, NullLogger<RoleService>.Instance);
+        Roles = new RoleService(appDataSource, Evaluator, new AuditWriter(TimeProvider.System), new RequestOrigin(), NullLogger<RoleService>.Instance);
     }
 
     public TestDatabase Database { get; }
