@@ -18,6 +18,8 @@ app.MapDefaultEndpoints();
 app.MapOpenApi("/openapi/{documentName}.json");
 app.MapAuthApi();
 app.MapAccountApi();
+app.MapUsersApi();
+app.MapRolesApi();
 
 app.Run();
 

@@ -15,7 +15,7 @@ public static class AccessServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(builder);
         builder.Services.AddOptions<AccessControlOptions>().Bind(builder.Configuration.GetSection(AccessControlOptions.SectionName));
         builder.Services.AddSingleton<PermissionEvaluator>();
-        builder.Services.AddSingleton<RoleService>();
+        builder.Services.AddScoped<RoleService>();
         return builder;
     }
 }

@@ -17,13 +17,17 @@ public sealed partial class ApiFactory : WebApplicationFactory<Program>
 {
     private readonly Dictionary<string, string?> _settings;
 
-    private ApiFactory(Dictionary<string, string?> settings, string mailFolder)
+    private ApiFactory(Dictionary<string, string?> settings, string mailFolder, TestDatabase database)
     {
         _settings = settings;
         MailFolder = mailFolder;
+        Database = database;
     }
 
     public string MailFolder { get; }
+
+    /// <summary>The test database (its superuser connection string is for arranging data only).</summary>
+    public TestDatabase Database { get; }
 
     public static async Task<ApiFactory> CreateAsync(string name, IDictionary<string, string?>? overrides = null)
     {
@@ -42,7 +46,7 @@ public sealed partial class ApiFactory : WebApplicationFactory<Program>
             settings[key] = value;
         }
 
-        return new ApiFactory(settings, mail);
+        return new ApiFactory(settings, mail, db);
     }
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)

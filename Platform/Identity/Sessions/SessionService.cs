@@ -122,6 +122,18 @@ public sealed class SessionService(PlatformDbContext db, TenantContext tenant, A
         return true;
     }
 
+    /// <summary>Ends every active session of a user in the current organization (e.g. removed from it).</summary>
+    public async Task<int> RevokeAllAsync(Guid userId, string reason, CancellationToken cancellationToken = default)
+    {
+        var active = await db.Set<UserSession>().Where(s => s.UserId == userId && s.RevokedAt == null).ToListAsync(cancellationToken).ConfigureAwait(false);
+        foreach (var session in active)
+        {
+            await RevokeAsync(session, reason, cancellationToken).ConfigureAwait(false);
+        }
+
+        return active.Count;
+    }
+
     /// <summary>True when the session was revoked (checked on every authenticated request through Redis).</summary>
     public static async Task<bool> IsRevokedAsync(RedisClient redis, Guid sessionId, CancellationToken cancellationToken) =>
         await redis.GetAsync(RevokedSessionKey(sessionId), cancellationToken).ConfigureAwait(false) is not null;
