@@ -1,5 +1,6 @@
 using Api.Apis;
 using Api.Extensions;
+using Platform.Security;
 
 var builder = WebApplication.CreateBuilder(args);
 
@@ -12,6 +13,7 @@ app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.UseAuthentication();
 app.UseTenantResolution();
+app.UseIpRuleEnforcement();
 app.UseAuthorization();
 
 app.MapDefaultEndpoints();

@@ -62,6 +62,7 @@ public static class AuthApi
             SignInStatus.EmailNotConfirmed => Problem(StatusCodes.Status403Forbidden, "email_not_confirmed", "Confirm your email address before signing in."),
             SignInStatus.SecondFactorRequired => Problem(StatusCodes.Status401Unauthorized, "second_factor_required", "Enter the code from your authenticator app or a recovery code."),
             SignInStatus.NotAMember => Problem(StatusCodes.Status403Forbidden, "not_a_member", "This account does not belong to that organization."),
+            SignInStatus.Throttled => Problem(StatusCodes.Status429TooManyRequests, "sign_in_throttled", "Too many failed sign-ins from this address.", "Wait a few minutes before trying again."),
             _ => Problem(StatusCodes.Status401Unauthorized, "invalid_credentials", "The email or password is not correct."),
         };
     }

@@ -4,6 +4,7 @@ using Platform.Audit;
 using Platform.Caching;
 using Platform.Data;
 using Platform.Identity;
+using Platform.Security;
 
 namespace Api.Extensions;
 
@@ -30,6 +31,7 @@ internal static class ApplicationServices
         builder.AddPlatformIdentity();
         builder.Services.AddAudit();
         builder.AddAccessControl();
+        builder.AddSecurityMonitoring();
         builder.AddPlatformAuthentication();
         builder.Services.AddPermissionAuthorization();
         builder.Services.AddSingleton<OrganizationPolicies>();

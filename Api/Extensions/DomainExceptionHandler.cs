@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Mvc;
 using Platform.Access;
 using Platform.Data;
 using Platform.Identity;
+using Platform.Security;
 using Platform.Tenancy;
 
 namespace Api.Extensions;
@@ -40,6 +41,15 @@ internal sealed class DomainExceptionHandler(IProblemDetailsService problems) : 
             AccessDeniedException denied => Coded(StatusCodes.Status403Forbidden, denied.Code, "You do not have permission to do this.", denied.Message),
             AccessNotFoundException missing => Coded(StatusCodes.Status404NotFound, missing.Code, "Not found.", missing.Message),
             AccessRuleViolationException rule => Coded(StatusCodes.Status409Conflict, rule.Code, "This change is not allowed.", rule.Message),
+            SecurityException security when security.Code.StartsWith("invalid_", StringComparison.Ordinal) =>
+                new HttpValidationProblemDetails(new Dictionary<string, string[]> { [security.Field ?? "request"] = [security.Message] })
+                {
+                    Status = StatusCodes.Status400BadRequest,
+                    Title = "The request is not valid.",
+                },
+            SecurityException security when security.Code.EndsWith("_not_found", StringComparison.Ordinal) =>
+                Coded(StatusCodes.Status404NotFound, security.Code, "Not found.", security.Message),
+            SecurityException security => Coded(StatusCodes.Status409Conflict, security.Code, "This change is not allowed.", security.Message),
             BadHttpRequestException bad => new ProblemDetails { Status = bad.StatusCode, Title = "The request could not be read.", Detail = bad.Message },
             _ => null,
         };
@@ -51,6 +61,10 @@ internal sealed class DomainExceptionHandler(IProblemDetailsService problems) : 
         if (exception is AccessException access)
         {
             problem.Extensions["code"] = access.Code;
+        }
+        else if (exception is SecurityException security)
+        {
+            problem.Extensions["code"] = security.Code;
         }
 
         httpContext.Response.StatusCode = problem.Status!.Value;

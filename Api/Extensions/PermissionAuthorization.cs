@@ -144,6 +144,10 @@ public static class PermissionEndpointExtensions
 
             var reason = authorizeResult.AuthorizationFailure?.FailureReasons.FirstOrDefault()?.Message;
             var mfa = reason == "mfa_required";
+            var tenant = context.RequestServices.GetRequiredService<TenantContext>();
+            await context.RequestServices.GetRequiredService<Platform.Security.SecurityEventRecorder>().RecordAsync(new Platform.Security.SecurityEvent(
+                Platform.Security.SecurityEventType.PermissionDenied, tenant.TenantId, tenant.UserId, context.Connection.RemoteIpAddress,
+                Detail: reason, UserAgent: context.Request.Headers.UserAgent.ToString()), context.RequestAborted);
             var code = mfa ? "mfa_required" : "permission_denied";
             context.Response.StatusCode = StatusCodes.Status403Forbidden;
             var problem = new ProblemDetails

@@ -7,6 +7,7 @@ using Platform.Data;
 using Platform.Identity.Email;
 using Platform.Identity.Mfa;
 using Platform.Identity.Sessions;
+using Platform.Security;
 using Platform.Tenancy;
 
 namespace Platform.Identity;
@@ -28,6 +29,9 @@ public enum SignInStatus
     /// <summary>The account uses a second factor and none (or a wrong one) was given.</summary>
     SecondFactorRequired,
     NotAMember,
+
+    /// <summary>Too many failures from this address across accounts: try later.</summary>
+    Throttled,
 }
 
 public sealed record SignInResult(SignInStatus Status, TokenPair? Tokens = null, DateTimeOffset? LockedUntil = null, Guid? UserId = null, Guid? OrganizationId = null, bool MfaSetupRequired = false);
@@ -53,6 +57,8 @@ public sealed partial class AccountService(
     MfaService mfa,
     IEmailSender email,
     AuditTrail audit,
+    SecurityEventRecorder security,
+    BruteForceDetector bruteForce,
     TimeProvider clock)
 {
     /// <summary>Creates the organization, its owner (email unconfirmed) and the membership; sends the confirmation email.</summary>
@@ -111,11 +117,18 @@ public sealed partial class AccountService(
     public async Task<SignInResult> SignInAsync(SignIn request, Guid? hostOrganizationId, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
+        if (request.Ip is not null && await bruteForce.IsIpThrottledAsync(request.Ip, cancellationToken).ConfigureAwait(false))
+        {
+            return new SignInResult(SignInStatus.Throttled);
+        }
+
         var user = await users.FindByEmailAsync(request.Email.Trim()).ConfigureAwait(false);
         if (user is null)
         {
             // Same work as a real check, so response time does not reveal which emails exist.
             users.PasswordHasher.VerifyHashedPassword(new PlatformUser(), DummyHash.Value, request.Password);
+            await security.RecordAsync(new SecurityEvent(SecurityEventType.FailedLogin, null, null, request.Ip, Account: request.Email.Trim().ToLowerInvariant(),
+                Detail: "unknown account", UserAgent: request.UserAgent), cancellationToken).ConfigureAwait(false);
             return new SignInResult(SignInStatus.InvalidCredentials);
         }
 
@@ -126,7 +139,7 @@ public sealed partial class AccountService(
 
         if (!await users.CheckPasswordAsync(user, request.Password).ConfigureAwait(false))
         {
-            return await FailAsync(user, cancellationToken).ConfigureAwait(false);
+            return await FailAsync(user, request, SecurityEventType.FailedLogin, cancellationToken).ConfigureAwait(false);
         }
 
         if (!user.EmailConfirmed)
@@ -162,7 +175,7 @@ public sealed partial class AccountService(
                 : await mfa.RedeemRecoveryCodeAsync(user, request.RecoveryCode!).ConfigureAwait(false);
             if (!verified)
             {
-                var failed = await FailAsync(user, cancellationToken).ConfigureAwait(false);
+                var failed = await FailAsync(user, request, SecurityEventType.MfaFailed, cancellationToken).ConfigureAwait(false);
                 return failed.Status == SignInStatus.LockedOut ? failed : new SignInResult(SignInStatus.SecondFactorRequired, UserId: user.Id);
             }
 
@@ -214,13 +227,22 @@ public sealed partial class AccountService(
         return result.Succeeded;
     }
 
-    private async Task<SignInResult> FailAsync(PlatformUser user, CancellationToken cancellationToken)
+    private async Task<SignInResult> FailAsync(PlatformUser user, SignIn request, SecurityEventType type, CancellationToken cancellationToken)
     {
         await users.AccessFailedAsync(user).ConfigureAwait(false);
+        // The account's organization (the chosen one when it is theirs) hears about attacks on its members.
+        tenant.SetUser(user.Id);
+        var organizations = await db.Members.IgnoreQueryFilters().Where(m => m.UserId == user.Id)
+            .Join(db.Organizations, m => m.TenantId, o => o.Id, (m, o) => new { o.Id, o.Slug }).ToListAsync(cancellationToken).ConfigureAwait(false);
+        var slug = request.OrganizationSlug?.Trim().ToLowerInvariant();
+        Guid? organizationId = (organizations.FirstOrDefault(o => o.Slug == slug) ?? organizations.FirstOrDefault())?.Id;
+        await security.RecordAsync(new SecurityEvent(type, organizationId, user.Id, request.Ip, Account: user.NormalizedEmail, UserAgent: request.UserAgent), cancellationToken).ConfigureAwait(false);
         if (!await users.IsLockedOutAsync(user).ConfigureAwait(false))
         {
             return new SignInResult(SignInStatus.InvalidCredentials, UserId: user.Id);
         }
+
+        await security.RecordAsync(new SecurityEvent(SecurityEventType.Lockout, organizationId, user.Id, request.Ip, Account: user.NormalizedEmail, UserAgent: request.UserAgent), cancellationToken).ConfigureAwait(false);
 
         await email.SendAsync(new EmailMessage(user.Email!, "Your account was locked",
             $"After several failed sign-in attempts your account is locked until {user.LockoutEnd:u}. If this was not you, reset your password."), cancellationToken).ConfigureAwait(false);

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Options;
 using Platform.Caching;
 using Platform.Data;
 using Platform.Identity.Tokens;
+using Platform.Security;
 using Platform.Tenancy;
 
 namespace Platform.Identity.Sessions;
@@ -28,7 +29,7 @@ public enum RefreshOutcome
 /// a used one again means it was stolen or replayed, so the whole family is revoked. A revoked
 /// session is also published to Redis so access tokens of that session stop working at once.
 /// </summary>
-public sealed class SessionService(PlatformDbContext db, TenantContext tenant, AccessTokenIssuer issuer, RedisClient redis, IOptions<PlatformIdentityOptions> options, TimeProvider clock)
+public sealed class SessionService(PlatformDbContext db, TenantContext tenant, AccessTokenIssuer issuer, RedisClient redis, SecurityEventRecorder security, IOptions<PlatformIdentityOptions> options, TimeProvider clock)
 {
     private const string RefreshKind = "rt";
 
@@ -86,6 +87,8 @@ public sealed class SessionService(PlatformDbContext db, TenantContext tenant, A
         {
             await RevokeAsync(session, "refresh token reuse", cancellationToken).ConfigureAwait(false);
             await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+            await security.RecordAsync(new SecurityEvent(SecurityEventType.RefreshTokenReuse, token.TenantId, session.UserId,
+                Detail: $"session {session.Id} revoked"), cancellationToken).ConfigureAwait(false);
             return (RefreshOutcome.ReuseDetected, null, session);
         }
 
