@@ -22,6 +22,9 @@ app.MapAuthApi();
 app.MapAccountApi();
 app.MapUsersApi();
 app.MapRolesApi();
+app.MapAuditApi();
+app.MapSecurityApi();
+app.MapApiKeysApi();
 
 app.Run();
 

@@ -101,6 +101,10 @@ public static class UsersApi
         return TypedResults.NoContent();
     }
 
+    /// <summary>Every member of the organization (the access review reads them all).</summary>
+    internal static Task<List<MemberRow>> AllMembersAsync(PlatformDbContext db, Guid tenantId, CancellationToken cancellationToken) =>
+        Members(db, tenantId).OrderBy(m => m.JoinedAt).ThenBy(m => m.Id).ToListAsync(cancellationToken);
+
     /// <summary>Members of one organization (explicit tenant condition as well as row-level security: raw SQL skips EF's filter).</summary>
     private static IQueryable<MemberRow> Members(PlatformDbContext db, Guid tenantId) => db.Database.SqlQuery<MemberRow>($"""
         SELECT u.id AS "Id", u.email AS "Email", u.display_name AS "DisplayName", m.joined_at AS "JoinedAt",

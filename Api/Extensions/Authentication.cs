@@ -10,13 +10,23 @@ namespace Api.Extensions;
 
 internal static class Authentication
 {
+    public const string PlatformScheme = "Platform";
+
     /// <summary>
     /// Bearer access tokens signed by the platform's rotating keys. A token whose session was
     /// revoked stops working at once (checked in Redis), not only when it expires.
     /// </summary>
     public static void AddPlatformAuthentication(this IHostApplicationBuilder builder)
     {
-        builder.Services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer();
+        // One default scheme that hands the request to the API-key handler when a key is presented,
+        // and to bearer tokens otherwise.
+        builder.Services.AddAuthentication(PlatformScheme)
+            .AddPolicyScheme(PlatformScheme, "Bearer token or API key", options =>
+                options.ForwardDefaultSelector = context => ApiKeyAuthenticationHandler.Presents(context.Request)
+                    ? ApiKeyAuthenticationHandler.SchemeName
+                    : JwtBearerDefaults.AuthenticationScheme)
+            .AddJwtBearer()
+            .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
         builder.Services.AddSingleton<IConfigureOptions<JwtBearerOptions>>(provider =>
         {
             var identity = provider.GetRequiredService<IOptions<PlatformIdentityOptions>>().Value;

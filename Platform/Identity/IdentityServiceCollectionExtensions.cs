@@ -65,6 +65,7 @@ public static class IdentityServiceCollectionExtensions
         services.TryAddScoped<SessionService>();
         services.TryAddScoped<MfaService>();
         services.TryAddScoped<AccountService>();
+        services.TryAddScoped<ApiKeys.ApiKeyService>();
         return builder;
     }
 }

@@ -29,6 +29,13 @@ public sealed class TenantContext
         UserId = userId;
     }
 
+    /// <summary>Forgets a tenant that was set only to look up a credential which then failed.</summary>
+    public void Reset()
+    {
+        TenantId = null;
+        UserId = null;
+    }
+
     /// <summary>Only the user is known (e.g. listing the organizations one belongs to before choosing).</summary>
     public void SetUser(Guid userId) => UserId = userId;
 }

@@ -73,6 +73,7 @@ public sealed class SessionService(PlatformDbContext db, TenantContext tenant, A
             .SingleOrDefaultAsync(cancellationToken).ConfigureAwait(false);
         if (stored is null || !token.Matches(stored.SecretHash))
         {
+            tenant.Reset();
             return (RefreshOutcome.Invalid, null, null);
         }
 

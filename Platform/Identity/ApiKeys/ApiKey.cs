@@ -1,0 +1,52 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata.Builders;
+using Platform.Tenancy;
+
+namespace Platform.Identity.ApiKeys;
+
+/// <summary>An organization's API key: scoped to chosen permissions, optionally expiring, revocable; only its hash is kept.</summary>
+public sealed class ApiKey : ITenantOwned
+{
+    public Guid TenantId { get; set; }
+
+    public Guid Id { get; set; }
+
+    public required string Name { get; set; }
+
+    /// <summary>The key's public part (<c>bpk.…</c>), to recognise it in lists and logs.</summary>
+    public required string Prefix { get; set; }
+
+    public required byte[] SecretHash { get; set; }
+
+    public required string[] Permissions { get; set; }
+
+    public Guid? CreatedBy { get; set; }
+
+    public DateTimeOffset CreatedAt { get; set; }
+
+    public DateTimeOffset? ExpiresAt { get; set; }
+
+    public DateTimeOffset? LastUsedAt { get; set; }
+
+    public DateTimeOffset? RevokedAt { get; set; }
+}
+
+internal sealed class ApiKeyConfiguration : IEntityTypeConfiguration<ApiKey>
+{
+    public void Configure(EntityTypeBuilder<ApiKey> key)
+    {
+        key.ToTable("api_keys");
+        key.HasKey(k => new { k.TenantId, k.Id });
+        key.Property(k => k.TenantId).HasColumnName("tenant_id");
+        key.Property(k => k.Id).HasColumnName("id");
+        key.Property(k => k.Name).HasColumnName("name");
+        key.Property(k => k.Prefix).HasColumnName("prefix");
+        key.Property(k => k.SecretHash).HasColumnName("secret_hash");
+        key.Property(k => k.Permissions).HasColumnName("permissions");
+        key.Property(k => k.CreatedBy).HasColumnName("created_by");
+        key.Property(k => k.CreatedAt).HasColumnName("created_at");
+        key.Property(k => k.ExpiresAt).HasColumnName("expires_at");
+        key.Property(k => k.LastUsedAt).HasColumnName("last_used_at");
+        key.Property(k => k.RevokedAt).HasColumnName("revoked_at");
+    }
+}
