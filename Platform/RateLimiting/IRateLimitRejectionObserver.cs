@@ -5,7 +5,8 @@ namespace Platform.RateLimiting;
 
 /// <summary>
 /// Told about every request the limiter rejects, before the 429 is written; e.g. to record a security
-/// event. Register any number as services. A failing observer is logged and does not change the response.
+/// event. Register any number as services; they are resolved from the request's services, so scoped ones
+/// (e.g. over the database) work. A failing observer is logged and does not change the response.
 /// </summary>
 public interface IRateLimitRejectionObserver
 {
