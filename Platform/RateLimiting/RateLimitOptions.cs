@@ -73,7 +73,9 @@ public sealed class RateLimitOptions
 
     /// <summary>
     /// Longest wait for Redis per request before the request is decided by the fallback. Short on purpose:
-    /// a rate-limit check must never be what makes a request slow.
+    /// a rate-limit check must never be what makes a request slow. A reply slower than this counts as an
+    /// outage (the fallback then decides for <see cref="RedisRetryInterval"/>), so set it above Redis's
+    /// normal worst-case latency, or a busy Redis lets each replica grant up to one extra budget.
     /// </summary>
     public TimeSpan RedisTimeout { get; set; } = TimeSpan.FromMilliseconds(250);
 

@@ -70,6 +70,10 @@ internal sealed class RateLimitedApp : IAsyncDisposable
         builder.Services.Configure<RateLimitOptions>(options =>
         {
             options.KeyPrefix = keyPrefix;
+
+            // Generous, so a busy test machine never hands a request to the in-memory fallback by accident;
+            // the outage tests set the production-like short timeout themselves.
+            options.RedisTimeout = TimeSpan.FromSeconds(5);
             configure(options);
         });
 

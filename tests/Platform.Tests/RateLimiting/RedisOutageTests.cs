@@ -20,6 +20,7 @@ public sealed class RedisOutageTests
         await using var app = await RateLimitedApp.StartAsync(server.ConnectionString, o =>
         {
             o.Anonymous = Policy(3, TimeSpan.FromMinutes(1));
+            o.RedisTimeout = TimeSpan.FromMilliseconds(250);
             o.RedisRetryInterval = TimeSpan.FromMilliseconds(200);
         });
         var client = app.Client();
