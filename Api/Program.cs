@@ -1,5 +1,6 @@
 using Api.Apis;
 using Api.Extensions;
+using Platform.RateLimiting;
 using Platform.Security;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -14,6 +15,7 @@ app.UseStatusCodePages();
 app.UseAuthentication();
 app.UseTenantResolution();
 app.UseIpRuleEnforcement();
+app.UseTenantRateLimiting();
 app.UseAuthorization();
 
 app.MapDefaultEndpoints();

@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Platform.Identity;
+using Platform.RateLimiting;
 using Platform.Identity.Sessions;
 
 namespace Api.Apis;
@@ -11,12 +12,16 @@ public static class AuthApi
     {
         var api = app.MapGroup("/api/v1/auth").WithTags("Authentication").AllowAnonymous();
 
-        api.MapPost("/register", RegisterAsync).WithName("Register").WithSummary("Create an organization and its owner account; sends an email confirmation code.");
+        api.MapPost("/register", RegisterAsync).WithName("Register").WithSummary("Create an organization and its owner account; sends an email confirmation code.")
+            .WithRateLimitPolicy(RateLimitOptions.AuthPolicy);
         api.MapPost("/confirm-email", ConfirmEmailAsync).WithName("ConfirmEmail").WithSummary("Confirm an email address with the emailed code.");
-        api.MapPost("/login", LoginAsync).WithName("Login").WithSummary("Sign in with email and password (and a second factor when enabled); returns tokens.");
+        api.MapPost("/login", LoginAsync).WithName("Login").WithSummary("Sign in with email and password (and a second factor when enabled); returns tokens.")
+            .WithRateLimitPolicy(RateLimitOptions.AuthPolicy);
         api.MapPost("/refresh", RefreshAsync).WithName("Refresh").WithSummary("Exchange a refresh token for a new token pair; reuse of a token revokes its session.");
-        api.MapPost("/forgot-password", ForgotPasswordAsync).WithName("ForgotPassword").WithSummary("Email a password reset code if the account exists.");
-        api.MapPost("/reset-password", ResetPasswordAsync).WithName("ResetPassword").WithSummary("Set a new password with a reset code.");
+        api.MapPost("/forgot-password", ForgotPasswordAsync).WithName("ForgotPassword").WithSummary("Email a password reset code if the account exists.")
+            .WithRateLimitPolicy(RateLimitOptions.AuthPolicy);
+        api.MapPost("/reset-password", ResetPasswordAsync).WithName("ResetPassword").WithSummary("Set a new password with a reset code.")
+            .WithRateLimitPolicy(RateLimitOptions.AuthPolicy);
         return api;
     }
 

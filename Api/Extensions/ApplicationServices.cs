@@ -4,6 +4,7 @@ using Platform.Audit;
 using Platform.Caching;
 using Platform.Data;
 using Platform.Identity;
+using Platform.RateLimiting;
 using Platform.Security;
 
 namespace Api.Extensions;
@@ -33,6 +34,8 @@ internal static class ApplicationServices
         builder.Services.AddAudit();
         builder.AddAccessControl();
         builder.AddSecurityMonitoring();
+        builder.AddTenantRateLimiting();
+        builder.Services.AddScoped<IRateLimitRejectionObserver, RateLimitSecurityEvents>();
         builder.AddPlatformAuthentication();
         builder.Services.AddPermissionAuthorization();
         builder.Services.AddSingleton<OrganizationPolicies>();

@@ -40,6 +40,13 @@ public sealed partial class ApiFactory : WebApplicationFactory<Program>
             ["ConnectionStrings:platformdb"] = db.AppConnectionString,
             ["ConnectionStrings:redis"] = redis.ConnectionString,
             ["Email:PickupDirectory"] = mail,
+            // Functional tests send many requests from one address: generous budgets, isolated keys.
+            // RateLimitingTests sets small ones on purpose.
+            ["RateLimiting:KeyPrefix"] = "ratelimit-" + name + Guid.NewGuid().ToString("N")[..8],
+            ["RateLimiting:RedisTimeout"] = "00:00:05",
+            ["RateLimiting:Policies:auth:Limit"] = "100000",
+            ["RateLimiting:Anonymous:Limit"] = "100000",
+            ["RateLimiting:Plans:free:Limit"] = "100000",
         };
         foreach (var (key, value) in overrides ?? new Dictionary<string, string?>())
         {
