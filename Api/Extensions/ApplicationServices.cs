@@ -39,6 +39,6 @@ internal static class ApplicationServices
         builder.AddPlatformAuthentication();
         builder.Services.AddPermissionAuthorization();
         builder.Services.AddSingleton<OrganizationPolicies>();
-        builder.Services.AddOpenApi();
+        builder.Services.AddPlatformOpenApi();
     }
 }
