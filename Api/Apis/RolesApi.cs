@@ -60,11 +60,8 @@ public static class RolesApi
         return TypedResults.NoContent();
     }
 
-    public static async Task<NoContent> UnassignAsync(Guid userId, Guid roleId, TenantContext tenant, RoleService roles, CancellationToken cancellationToken)
-    {
-        await roles.UnassignRoleAsync(tenant.RequiredTenantId, Actor(tenant), userId, roleId, cancellationToken);
-        return TypedResults.NoContent();
-    }
+    public static async Task<Results<NoContent, NotFound>> UnassignAsync(Guid userId, Guid roleId, TenantContext tenant, RoleService roles, CancellationToken cancellationToken) =>
+        await roles.UnassignRoleAsync(tenant.RequiredTenantId, Actor(tenant), userId, roleId, cancellationToken) ? TypedResults.NoContent() : TypedResults.NotFound();
 
     /// <summary>Role changes are made by people: an API key has no actor whose permissions bound what it may grant.</summary>
     private static Guid Actor(TenantContext tenant) =>
