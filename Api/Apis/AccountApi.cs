@@ -2,6 +2,8 @@ using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Identity;
 using Api.Extensions;
+using Platform.Audit;
+using Platform.Data;
 using Platform.Identity;
 using Platform.Identity.Mfa;
 using Platform.Identity.Sessions;
@@ -50,42 +52,88 @@ public static class AccountApi
         return TypedResults.Ok(list.Select(s => new SessionResponse(s.Id, s.CreatedAt, s.LastSeenAt, s.Ip?.ToString(), s.UserAgent, s.Id == current)).ToList());
     }
 
-    public static async Task<Results<NoContent, NotFound>> RevokeSessionAsync(Guid sessionId, ClaimsPrincipal principal, SessionService sessions, CancellationToken cancellationToken) =>
-        await sessions.RevokeAsync(UserId(principal), sessionId, "revoked by the user", cancellationToken) ? TypedResults.NoContent() : TypedResults.NotFound();
+    public static async Task<Results<NoContent, NotFound>> RevokeSessionAsync(Guid sessionId, ClaimsPrincipal principal, SessionService sessions, PlatformDbContext db, AuditTrail audit, CancellationToken cancellationToken) =>
+        await AuditedAsync(db, audit, "session.revoked", "session", sessionId, () => sessions.RevokeAsync(UserId(principal), sessionId, "revoked by the user", cancellationToken), cancellationToken)
+            ? TypedResults.NoContent()
+            : TypedResults.NotFound();
 
-    public static async Task<NoContent> LogoutAsync(ClaimsPrincipal principal, SessionService sessions, CancellationToken cancellationToken)
+    public static async Task<NoContent> LogoutAsync(ClaimsPrincipal principal, SessionService sessions, PlatformDbContext db, AuditTrail audit, CancellationToken cancellationToken)
     {
-        await sessions.RevokeAsync(UserId(principal), SessionId(principal), "signed out", cancellationToken);
+        await AuditedAsync(db, audit, "session.signed_out", "session", SessionId(principal), () => sessions.RevokeAsync(UserId(principal), SessionId(principal), "signed out", cancellationToken), cancellationToken);
         return TypedResults.NoContent();
     }
 
-    public static async Task<Ok<AuthenticatorSetup>> BeginMfaSetupAsync(ClaimsPrincipal principal, UserManager<PlatformUser> users, MfaService mfa) =>
-        TypedResults.Ok(await mfa.BeginSetupAsync((await users.FindByIdAsync(UserId(principal).ToString()))!));
-
-    public static async Task<Results<Ok<RecoveryCodesResponse>, ProblemHttpResult>> EnableMfaAsync(CodeRequest request, ClaimsPrincipal principal, UserManager<PlatformUser> users, MfaService mfa)
-    {
-        var codes = await mfa.EnableAsync((await users.FindByIdAsync(UserId(principal).ToString()))!, request.Code ?? "");
-        return codes is null ? InvalidCode() : TypedResults.Ok(new RecoveryCodesResponse(codes));
-    }
-
-    public static async Task<Results<NoContent, ProblemHttpResult>> DisableMfaAsync(CodeRequest request, ClaimsPrincipal principal, UserManager<PlatformUser> users, MfaService mfa)
+    public static async Task<Ok<AuthenticatorSetup>> BeginMfaSetupAsync(
+        ClaimsPrincipal principal, UserManager<PlatformUser> users, MfaService mfa, PlatformDbContext db, AuditTrail audit, CancellationToken cancellationToken)
     {
         var user = (await users.FindByIdAsync(UserId(principal).ToString()))!;
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        var setup = await mfa.BeginSetupAsync(user);
+        await audit.RecordAsync("mfa.setup_started", "user", user.Id.ToString(), isSecurityEvent: true, cancellationToken: cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return TypedResults.Ok(setup);
+    }
+
+    public static async Task<Results<Ok<RecoveryCodesResponse>, ProblemHttpResult>> EnableMfaAsync(
+        CodeRequest request, ClaimsPrincipal principal, UserManager<PlatformUser> users, MfaService mfa, PlatformDbContext db, AuditTrail audit, CancellationToken cancellationToken)
+    {
+        var user = (await users.FindByIdAsync(UserId(principal).ToString()))!;
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        var codes = await mfa.EnableAsync(user, request.Code ?? "");
+        if (codes is null)
+        {
+            return InvalidCode();
+        }
+
+        await audit.RecordAsync("mfa.enabled", "user", user.Id.ToString(), isSecurityEvent: true, cancellationToken: cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return TypedResults.Ok(new RecoveryCodesResponse(codes));
+    }
+
+    public static async Task<Results<NoContent, ProblemHttpResult>> DisableMfaAsync(
+        CodeRequest request, ClaimsPrincipal principal, UserManager<PlatformUser> users, MfaService mfa, PlatformDbContext db, AuditTrail audit, CancellationToken cancellationToken)
+    {
+        var user = (await users.FindByIdAsync(UserId(principal).ToString()))!;
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         if (!await mfa.VerifyCodeAsync(user, request.Code ?? ""))
         {
             return InvalidCode();
         }
 
         await mfa.DisableAsync(user);
+        await audit.RecordAsync("mfa.disabled", "user", user.Id.ToString(), isSecurityEvent: true, cancellationToken: cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
         return TypedResults.NoContent();
     }
 
-    public static async Task<Results<Ok<RecoveryCodesResponse>, ProblemHttpResult>> RegenerateRecoveryCodesAsync(CodeRequest request, ClaimsPrincipal principal, UserManager<PlatformUser> users, MfaService mfa)
+    public static async Task<Results<Ok<RecoveryCodesResponse>, ProblemHttpResult>> RegenerateRecoveryCodesAsync(
+        CodeRequest request, ClaimsPrincipal principal, UserManager<PlatformUser> users, MfaService mfa, PlatformDbContext db, AuditTrail audit, CancellationToken cancellationToken)
     {
         var user = (await users.FindByIdAsync(UserId(principal).ToString()))!;
-        return await mfa.VerifyCodeAsync(user, request.Code ?? "")
-            ? TypedResults.Ok(new RecoveryCodesResponse(await mfa.RegenerateRecoveryCodesAsync(user)))
-            : InvalidCode();
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        if (!await mfa.VerifyCodeAsync(user, request.Code ?? ""))
+        {
+            return InvalidCode();
+        }
+
+        var codes = await mfa.RegenerateRecoveryCodesAsync(user);
+        await audit.RecordAsync("mfa.recovery_codes_regenerated", "user", user.Id.ToString(), isSecurityEvent: true, cancellationToken: cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return TypedResults.Ok(new RecoveryCodesResponse(codes));
+    }
+
+    /// <summary>Runs a change and its audit entry in one transaction; audits only when something changed.</summary>
+    private static async Task<bool> AuditedAsync(PlatformDbContext db, AuditTrail audit, string action, string resourceType, Guid resourceId, Func<Task<bool>> change, CancellationToken cancellationToken)
+    {
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        if (!await change())
+        {
+            return false;
+        }
+
+        await audit.RecordAsync(action, resourceType, resourceId.ToString(), cancellationToken: cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return true;
     }
 
     private static ProblemHttpResult InvalidCode() =>

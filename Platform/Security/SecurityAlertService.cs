@@ -162,7 +162,7 @@ public sealed partial class SecurityAlertService(
         }
     }
 
-    /// <summary>Marks an alert delivered to <paramref name="userId"/> read (for the whole organization: it is an acknowledgement).</summary>
+    /// <summary>Marks an alert delivered to <paramref name="userId"/> read (for the whole organization: it is an acknowledgement). Audited.</summary>
     /// <exception cref="SecurityNotFoundException">No such alert was delivered to the user.</exception>
     public async Task MarkReadAsync(Guid tenantId, Guid userId, Guid alertId, CancellationToken cancellationToken = default)
     {
@@ -189,6 +189,11 @@ public sealed partial class SecurityAlertService(
                 throw new SecurityNotFoundException(SecurityNotFoundException.AlertNotFound, "No such security alert was delivered to you in this organization.");
             }
 
+            await auditWriter.AppendAsync(
+                connection,
+                transaction,
+                new AuditEntry(tenantId, AuditActorType.User, userId, "security_alert.read", "security_alert", alertId.ToString()),
+                cancellationToken).ConfigureAwait(false);
             await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         }
     }
