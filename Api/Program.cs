@@ -12,6 +12,7 @@ var app = builder.Build();
 
 app.UseExceptionHandler();
 app.UseStatusCodePages();
+app.UseRequestSizeLimit(ApplicationServices.MaxRequestBodyBytes);
 app.UseAuthentication();
 app.UseTenantResolution();
 app.UseIpRuleEnforcement();
