@@ -18,6 +18,7 @@ app.UseTenantResolution();
 app.UseIpRuleEnforcement();
 app.UseTenantRateLimiting();
 app.UseAuthorization();
+app.UseIdempotency();
 
 app.MapDefaultEndpoints();
 app.MapOpenApi("/openapi/{documentName}.json");

@@ -16,6 +16,7 @@ public static class ApiKeysApi
         api.MapGet("/", ListAsync).WithName("ListApiKeys").WithSummary("The organization's API keys (never their secrets).")
             .RequirePermission(Permissions.ApiKeys.Read);
         api.MapPost("/", CreateAsync).WithName("CreateApiKey").WithSummary("Create a key with some of your own permissions; the key is shown once.")
+            .WithIdempotency()
             .RequirePermission(Permissions.ApiKeys.Create);
         api.MapDelete("/{keyId:guid}", RevokeAsync).WithName("RevokeApiKey").WithSummary("Revoke a key; it stops working at once.")
             .RequirePermission(Permissions.ApiKeys.Revoke);

@@ -1,3 +1,4 @@
+using Api.Extensions;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Platform.Identity;
 using Platform.RateLimiting;
@@ -13,6 +14,7 @@ public static class AuthApi
         var api = app.MapGroup("/api/v1/auth").WithTags("Authentication").AllowAnonymous();
 
         api.MapPost("/register", RegisterAsync).WithName("Register").WithSummary("Create an organization and its owner account; sends an email confirmation code.")
+            .WithIdempotency()
             .WithRateLimitPolicy(RateLimitOptions.AuthPolicy);
         api.MapPost("/confirm-email", ConfirmEmailAsync).WithName("ConfirmEmail").WithSummary("Confirm an email address with the emailed code.");
         api.MapPost("/login", LoginAsync).WithName("Login").WithSummary("Sign in with email and password (and a second factor when enabled); returns tokens.")

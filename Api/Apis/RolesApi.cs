@@ -17,6 +17,7 @@ public static class RolesApi
         api.MapGet("/roles", ListAsync).WithName("ListRoles").WithSummary("System roles and the organization's custom roles.")
             .RequirePermission(Permissions.Roles.Read);
         api.MapPost("/roles", CreateAsync).WithName("CreateRole").WithSummary("Create a custom role; you can only grant permissions you hold.")
+            .WithIdempotency()
             .RequirePermission(Permissions.Roles.Create);
         api.MapPut("/roles/{roleId:guid}", UpdateAsync).WithName("UpdateRole").WithSummary("Rename a custom role and replace its permissions.")
             .RequirePermission(Permissions.Roles.Update);

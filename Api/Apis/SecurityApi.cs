@@ -16,6 +16,7 @@ public static class SecurityApi
         api.MapGet("/ip-rules", ListIpRulesAsync).WithName("ListIpRules").WithSummary("The organization's IP allow and deny rules.")
             .RequirePermission(Permissions.Security.Read);
         api.MapPost("/ip-rules", AddIpRuleAsync).WithName("AddIpRule").WithSummary("Add an allow or deny rule for an address or CIDR range; refuses one that would lock you out unless confirmed.")
+            .WithIdempotency()
             .RequirePermission(Permissions.Security.ManageIpRules);
         api.MapDelete("/ip-rules/{ruleId:guid}", RemoveIpRuleAsync).WithName("RemoveIpRule").WithSummary("Remove an IP rule.")
             .RequirePermission(Permissions.Security.ManageIpRules);

@@ -5,6 +5,7 @@ using Platform.Data;
 using Platform.Identity;
 using Platform.Security;
 using Platform.Tenancy;
+using Platform.Validation;
 
 namespace Api.Extensions;
 
@@ -18,7 +19,7 @@ internal sealed class DomainExceptionHandler(IProblemDetailsService problems) : 
     {
         ProblemDetails? problem = exception switch
         {
-            AccountValidationException validation => new HttpValidationProblemDetails(validation.Errors)
+            ValidationFailedException validation => new HttpValidationProblemDetails(validation.Errors)
             {
                 Status = StatusCodes.Status400BadRequest,
                 Title = "The request is not valid.",

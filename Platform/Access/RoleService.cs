@@ -2,6 +2,7 @@ using System.Collections.Frozen;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 using Platform.Audit;
+using Platform.Validation;
 
 namespace Platform.Access;
 
@@ -229,12 +230,12 @@ public sealed partial class RoleService(NpgsqlDataSource dataSource, PermissionE
         description = description?.Trim() ?? string.Empty;
         if (name.Length is 0 or > MaxNameLength)
         {
-            throw new ArgumentException($"A role name is 1 to {MaxNameLength} characters.", nameof(name));
+            throw ValidationFailedException.For("name", $"A role name is 1 to {MaxNameLength} characters.");
         }
 
         if (description.Length > MaxDescriptionLength)
         {
-            throw new ArgumentException($"A role description is at most {MaxDescriptionLength} characters.", nameof(description));
+            throw ValidationFailedException.For("description", $"A role description is at most {MaxDescriptionLength} characters.");
         }
 
         return (name, description);

@@ -9,6 +9,7 @@ using Platform.Identity.Mfa;
 using Platform.Identity.Sessions;
 using Platform.Security;
 using Platform.Tenancy;
+using Platform.Validation;
 
 namespace Platform.Identity;
 
@@ -35,12 +36,6 @@ public enum SignInStatus
 }
 
 public sealed record SignInResult(SignInStatus Status, TokenPair? Tokens = null, DateTimeOffset? LockedUntil = null, Guid? UserId = null, Guid? OrganizationId = null, bool MfaSetupRequired = false);
-
-/// <summary>Validation failures keyed by field, as RFC 7807 validation problems report them.</summary>
-public sealed class AccountValidationException(IDictionary<string, string[]> errors) : Exception("The request is not valid.")
-{
-    public IDictionary<string, string[]> Errors { get; } = errors;
-}
 
 /// <summary>The organization slug is taken.</summary>
 public sealed class SlugTakenException(string slug) : Exception($"The organization address '{slug}' is already taken.");
@@ -89,7 +84,7 @@ public sealed partial class AccountService(
             var created = await users.CreateAsync(owner, registration.Password).ConfigureAwait(false);
             if (!created.Succeeded)
             {
-                throw new AccountValidationException(ToErrors(created));
+                throw new ValidationFailedException(ToErrors(created));
             }
 
             db.Members.Add(new OrganizationMember { UserId = owner.Id, JoinedAt = clock.GetUtcNow() });
@@ -215,7 +210,7 @@ public sealed partial class AccountService(
         var result = await users.ResetPasswordAsync(user, token, newPassword).ConfigureAwait(false);
         if (!result.Succeeded && result.Errors.Any(e => e.Code != nameof(IdentityErrorDescriber.InvalidToken)))
         {
-            throw new AccountValidationException(new Dictionary<string, string[]> { ["newPassword"] = [.. result.Errors.Select(e => e.Description)] });
+            throw new ValidationFailedException(new Dictionary<string, string[]> { ["newPassword"] = [.. result.Errors.Select(e => e.Description)] });
         }
 
         if (result.Succeeded)
@@ -274,7 +269,7 @@ public sealed partial class AccountService(
 
         if (errors.Count > 0)
         {
-            throw new AccountValidationException(errors);
+            throw new ValidationFailedException(errors);
         }
     }
 

@@ -6,6 +6,7 @@ using Platform.Data;
 using Platform.Identity.Tokens;
 using Platform.Security;
 using Platform.Tenancy;
+using Platform.Validation;
 
 namespace Platform.Identity.ApiKeys;
 
@@ -47,7 +48,7 @@ public sealed class ApiKeyService(PlatformDbContext db, TenantContext tenant, Pe
 
         if (errors.Count > 0)
         {
-            throw new AccountValidationException(errors);
+            throw new ValidationFailedException(errors);
         }
 
         var unknown = PermissionCatalogue.Unknown(scopes);
