@@ -29,6 +29,7 @@ app.MapRolesApi();
 app.MapAuditApi();
 app.MapSecurityApi();
 app.MapApiKeysApi();
+app.MapInvitationsApi();
 
 app.Run();
 

@@ -24,7 +24,25 @@ public static class AuthApi
             .WithRateLimitPolicy(RateLimitOptions.AuthPolicy);
         api.MapPost("/reset-password", ResetPasswordAsync).WithName("ResetPassword").WithSummary("Set a new password with a reset code.")
             .WithRateLimitPolicy(RateLimitOptions.AuthPolicy);
+        api.MapPost("/accept-invitation", AcceptInvitationAsync).WithName("AcceptInvitation")
+            .WithSummary("Join an organization with an emailed invitation code: creates the account, or links an existing one after its password.")
+            .WithRateLimitPolicy(RateLimitOptions.AuthPolicy);
         return api;
+    }
+
+    public sealed record AcceptInvitationRequest(string Code, string Password, string? DisplayName);
+
+    public static async Task<Results<NoContent, ProblemHttpResult>> AcceptInvitationAsync(AcceptInvitationRequest request, Platform.Identity.Invitations.InvitationService invitations, CancellationToken cancellationToken)
+    {
+        var (outcome, _) = await invitations.AcceptAsync(request.Code ?? "", request.Password ?? "", request.DisplayName, cancellationToken);
+        return outcome switch
+        {
+            Platform.Identity.Invitations.AcceptOutcome.Joined => TypedResults.NoContent(),
+            Platform.Identity.Invitations.AcceptOutcome.Expired => Problem(StatusCodes.Status410Gone, "invitation_expired", "This invitation has expired; ask for a new one."),
+            Platform.Identity.Invitations.AcceptOutcome.AlreadyUsed => Problem(StatusCodes.Status409Conflict, "invitation_used", "This invitation was already accepted."),
+            Platform.Identity.Invitations.AcceptOutcome.WrongPassword => Problem(StatusCodes.Status401Unauthorized, "invalid_credentials", "This email already has an account: enter its password to join."),
+            _ => Problem(StatusCodes.Status400BadRequest, "invalid_invitation", "The invitation code is not valid."),
+        };
     }
 
     public sealed record RegisterRequest(string OrganizationName, string OrganizationSlug, string Email, string Password, string DisplayName);

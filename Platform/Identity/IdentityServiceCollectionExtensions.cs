@@ -66,6 +66,7 @@ public static class IdentityServiceCollectionExtensions
         services.TryAddScoped<MfaService>();
         services.TryAddScoped<AccountService>();
         services.TryAddScoped<ApiKeys.ApiKeyService>();
+        services.TryAddScoped<Invitations.InvitationService>();
         return builder;
     }
 }

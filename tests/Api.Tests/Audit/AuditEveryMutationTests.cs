@@ -50,6 +50,8 @@ public sealed class AuditEveryMutationTests
                 ids["keyId"] = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("apiKey").GetProperty("id").GetString()!;
                 return response;
             }),
+            ("POST /api/v1/invitations/", async () => Remember(await Post("/api/v1/invitations", new { email = "new@audited.test", roleId = SystemRoles.Viewer.Id }), "invitationId")),
+            ("DELETE /api/v1/invitations/{invitationId:guid}", () => _owner.Client.DeleteAsync($"/api/v1/invitations/{ids["invitationId"]}")),
             ("DELETE /api/v1/api-keys/{keyId:guid}", () => _owner.Client.DeleteAsync($"/api/v1/api-keys/{ids["keyId"]}")),
             ("POST /api/v1/security/ip-rules", async () => Remember(await Post("/api/v1/security/ip-rules", new { cidr = "198.51.100.0/24", action = "deny" }), "ruleId")),
             ("DELETE /api/v1/security/ip-rules/{ruleId:guid}", () => _owner.Client.DeleteAsync($"/api/v1/security/ip-rules/{ids["ruleId"]}")),

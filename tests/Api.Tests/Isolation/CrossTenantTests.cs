@@ -81,7 +81,7 @@ public sealed partial class CrossTenantTests
         }
 
         // Lists of A never show B's rows.
-        foreach (var list in new[] { "/api/v1/users", "/api/v1/roles", "/api/v1/api-keys", "/api/v1/security/ip-rules", "/api/v1/audit/logs", "/api/v1/audit/access-review", "/api/v1/account/sessions", "/api/v1/security/contacts" })
+        foreach (var list in new[] { "/api/v1/users", "/api/v1/roles", "/api/v1/api-keys", "/api/v1/security/ip-rules", "/api/v1/audit/logs", "/api/v1/audit/access-review", "/api/v1/account/sessions", "/api/v1/security/contacts", "/api/v1/invitations" })
         {
             foreach (var (who, client) in new[] { ("member", _a.Client), ("api key", _aKey) })
             {
@@ -104,6 +104,7 @@ public sealed partial class CrossTenantTests
         var key = await owner.Client.PostAsJsonAsync("/api/v1/api-keys", new { name = "key " + tag, permissions = new[] { Permissions.Users.Read } });
         var rule = await owner.Client.PostAsJsonAsync("/api/v1/security/ip-rules", new { cidr = tag == "a" ? "203.0.113.0/24" : "198.51.100.0/24", action = "deny", description = "test" });
         var sessions = await owner.Client.GetFromJsonAsync<JsonElement[]>("/api/v1/account/sessions");
+        var invitation = await owner.Client.PostAsJsonAsync("/api/v1/invitations", new { email = $"invitee@{tag}.test", roleId = SystemRoles.Viewer.Id });
         Assert.AreEqual(HttpStatusCode.NoContent, (await owner.Client.PutAsJsonAsync($"/api/v1/security/contacts/{owner.UserId}", new { minSeverity = "low" })).StatusCode);
         return new Dictionary<string, string>
         {
@@ -112,6 +113,7 @@ public sealed partial class CrossTenantTests
             ["keyId"] = (await key.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("apiKey").GetProperty("id").GetString()!,
             ["ruleId"] = await IdAsync(rule),
             ["sessionId"] = sessions![0].GetProperty("id").GetString()!,
+            ["invitationId"] = await IdAsync(invitation),
             // Alerts are created by the platform, not by a request: a random id stands for B's.
             ["alertId"] = Guid.NewGuid().ToString(),
         };
@@ -147,7 +149,7 @@ public sealed partial class CrossTenantTests
     private static async Task<string> SnapshotOfBAsync()
     {
         var parts = new List<string>();
-        foreach (var list in new[] { "/api/v1/users", "/api/v1/roles", "/api/v1/api-keys", "/api/v1/security/ip-rules", "/api/v1/account/sessions", "/api/v1/security/contacts" })
+        foreach (var list in new[] { "/api/v1/users", "/api/v1/roles", "/api/v1/api-keys", "/api/v1/security/ip-rules", "/api/v1/account/sessions", "/api/v1/security/contacts", "/api/v1/invitations" })
         {
             var json = JsonDocument.Parse(await _b.Client.GetStringAsync(list)).RootElement;
             // Last-used and last-seen times move with B's own reads; compare everything else.
