@@ -7,6 +7,7 @@ using Platform.Data;
 using Platform.Identity;
 using Platform.Identity.Mfa;
 using Platform.Identity.Sessions;
+using Microsoft.EntityFrameworkCore;
 using Platform.Identity.Tokens;
 
 namespace Api.Apis;
@@ -22,6 +23,9 @@ public static class AccountApi
         api.MapGet("/sessions", ListSessionsAsync).WithName("ListMySessions").WithSummary("My active sessions in this organization (device, IP, last seen).");
         api.MapDelete("/sessions/{sessionId:guid}", RevokeSessionAsync).WithName("RevokeMySession").WithSummary("End one of my sessions.");
         api.MapPost("/logout", LogoutAsync).WithName("Logout").WithSummary("End the current session.");
+        api.MapGet("/organizations", ListOrganizationsAsync).WithName("ListMyOrganizations").WithSummary("The organizations I belong to.");
+        api.MapPost("/switch-organization", SwitchOrganizationAsync).WithName("SwitchOrganization")
+            .WithSummary("Get tokens for another organization I belong to (a new session there).");
         api.MapPost("/mfa/setup", BeginMfaSetupAsync).WithName("BeginMfaSetup").WithSummary("Create an authenticator key to scan; confirm it with /mfa/enable.");
         api.MapPost("/mfa/enable", EnableMfaAsync).WithName("EnableMfa").WithSummary("Confirm the authenticator with a code; returns recovery codes once.");
         api.MapPost("/mfa/disable", DisableMfaAsync).WithName("DisableMfa").WithSummary("Turn the second factor off (needs a current code).");
@@ -34,6 +38,49 @@ public static class AccountApi
     public sealed record SessionResponse(Guid Id, DateTimeOffset CreatedAt, DateTimeOffset LastSeenAt, string? Ip, string? UserAgent, bool Current);
 
     public sealed record CodeRequest(string Code);
+
+    public sealed record OrganizationResponse(Guid Id, string Slug, string Name, bool Current);
+
+    public sealed record SwitchRequest(Guid OrganizationId);
+
+    public static async Task<Ok<List<OrganizationResponse>>> ListOrganizationsAsync(ClaimsPrincipal principal, PlatformDbContext db, CancellationToken cancellationToken)
+    {
+        var current = Guid.Parse(principal.FindFirst(PlatformClaims.Tenant)!.Value);
+        var userId = UserId(principal);
+        // Row-level security lets a user read their own memberships in every organization.
+        var organizations = await db.Members.IgnoreQueryFilters().Where(m => m.UserId == userId)
+            .Join(db.Organizations, m => m.TenantId, o => o.Id, (m, o) => new { o.Id, o.Slug, o.Name })
+            .OrderBy(o => o.Name).ToListAsync(cancellationToken);
+        return TypedResults.Ok(organizations.Select(o => new OrganizationResponse(o.Id, o.Slug, o.Name, o.Id == current)).ToList());
+    }
+
+    public static async Task<Results<Ok<AuthApi.TokenResponse>, ProblemHttpResult>> SwitchOrganizationAsync(
+        SwitchRequest request, ClaimsPrincipal principal, PlatformDbContext db, UserManager<PlatformUser> users, IServiceScopeFactory scopes, HttpContext http, CancellationToken cancellationToken)
+    {
+        var userId = UserId(principal);
+        var target = await db.Members.IgnoreQueryFilters().Where(m => m.UserId == userId && m.TenantId == request.OrganizationId)
+            .Join(db.Organizations, m => m.TenantId, o => o.Id, (m, o) => new { o.Id, o.MfaRequired }).SingleOrDefaultAsync(cancellationToken);
+        if (target is null)
+        {
+            return AuthApi.Problem(StatusCodes.Status403Forbidden, "not_a_member", "You do not belong to that organization.");
+        }
+
+        var user = (await users.FindByIdAsync(userId.ToString()))!;
+        var usedSecondFactor = principal.HasClaim(PlatformClaims.AuthenticationMethod, "mfa");
+        // The request's scope is bound to the current organization; the new session lives in a scope of its own.
+        await using var scope = scopes.CreateAsyncScope();
+        scope.ServiceProvider.GetRequiredService<Platform.Tenancy.TenantContext>().Set(target.Id, userId);
+        var origin = scope.ServiceProvider.GetRequiredService<RequestOrigin>();
+        (origin.ActorType, origin.ActorId, origin.Ip, origin.UserAgent) = (AuditActorType.User, userId, http.Connection.RemoteIpAddress, http.Request.Headers.UserAgent.ToString());
+        var targetDb = scope.ServiceProvider.GetRequiredService<PlatformDbContext>();
+        await using var transaction = await targetDb.Database.BeginTransactionAsync(cancellationToken);
+        var tokens = await scope.ServiceProvider.GetRequiredService<SessionService>()
+            .StartAsync(user, usedSecondFactor, http.Connection.RemoteIpAddress, http.Request.Headers.UserAgent.ToString(), cancellationToken);
+        await scope.ServiceProvider.GetRequiredService<AuditTrail>().RecordAsync("session.switched_in", "session", tokens.SessionId.ToString(), cancellationToken: cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return TypedResults.Ok(new AuthApi.TokenResponse(tokens.AccessToken, tokens.AccessTokenExpiresAt, tokens.RefreshToken, tokens.RefreshTokenExpiresAt, "Bearer",
+            target.MfaRequired && !user.TwoFactorEnabled));
+    }
 
     public sealed record RecoveryCodesResponse(IReadOnlyList<string> RecoveryCodes);
 

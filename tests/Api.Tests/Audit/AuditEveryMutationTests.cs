@@ -86,6 +86,11 @@ public sealed class AuditEveryMutationTests
                 using var thirdClient = _api.Authorized(third.AccessToken);
                 return await thirdClient.PostAsync("/api/v1/account/logout", null);
             }),
+            ("POST /api/v1/account/switch-organization", async () =>
+            {
+                // Switching into the same organization starts a session there: one entry, in that organization.
+                return await Post("/api/v1/account/switch-organization", new { organizationId = _owner.OrganizationId });
+            }),
             ("POST /api/v1/account/mfa/setup", async () =>
             {
                 var response = await _owner.Client.PostAsync("/api/v1/account/mfa/setup", null);
