@@ -1,5 +1,8 @@
+using Platform.Audit;
 using Platform.Caching;
 using Platform.Data;
+using Platform.Security;
+using Workers.Jobs;
 
 namespace Workers.Extensions;
 
@@ -11,5 +14,9 @@ internal static class ApplicationServices
         builder.AddMigrationsOnStart();
         builder.AddPlatformDatabase();
         builder.AddRedisClient();
+        builder.Services.AddAudit();
+        builder.AddSecurityMonitoring();
+        builder.Services.AddHostedService<AuditPartitionJob>();
+        builder.Services.AddHostedService<SecurityAlertDeliveryJob>();
     }
 }
