@@ -9,6 +9,12 @@ internal sealed record RunResult(string Target, int Round, long Succeeded, long 
 {
     public double RequestsPerSecond => Succeeded / Elapsed.TotalSeconds;
 
+    /// <summary>CPU each process used during the run (see <see cref="ProcessCpu"/>).</summary>
+    public IReadOnlyDictionary<string, TimeSpan> Cpu { get; init; } = new Dictionary<string, TimeSpan>();
+
+    /// <summary>CPU milliseconds per successful request, over every process of the run.</summary>
+    public double CpuMsPerRequest(string process) => Cpu.GetValueOrDefault(process).TotalMilliseconds / Math.Max(1, Succeeded);
+
     /// <summary>Nearest-rank percentile of successful requests' latency, in milliseconds.</summary>
     public double PercentileMs(double percentile)
     {

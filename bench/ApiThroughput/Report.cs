@@ -53,6 +53,14 @@ internal sealed class Report(TextWriter writer)
         Row(comparison.Bare.Target, comparison.Bare.Round.ToString(CultureInfo.InvariantCulture), comparison.Bare);
         Row(comparison.Api.Target, comparison.Api.Round.ToString(CultureInfo.InvariantCulture), comparison.Api);
         Line();
+        Line("CPU per request in the median round (ms, from /proc; every process of the run, so the servers' share shows):");
+        foreach (var result in (RunResult[])[comparison.Bare, comparison.Api])
+        {
+            Line($"  {result.Target,-6} " + string.Join("  ", result.Cpu.Where(p => p.Value > TimeSpan.Zero)
+                .Select(p => $"{p.Key} {result.CpuMsPerRequest(p.Key):0.000}")) + $"  = {result.Cpu.Keys.Sum(result.CpuMsPerRequest):0.000}");
+        }
+
+        Line();
         Line($"api/bare throughput: {comparison.ThroughputRatio:P1}");
         Line($"latency target:      api p95 {comparison.Api.PercentileMs(95):0.00} ms < {Targets.ApiP95Ms:0} ms      {Verdict(comparison.MeetsLatencyTarget)}");
         Line($"throughput target:   api/bare {comparison.ThroughputRatio:P1} >= {Targets.MinThroughputRatio:P0}     {Verdict(comparison.MeetsThroughputTarget)}");

@@ -28,6 +28,9 @@ internal sealed class ServersUnderTest : IAsyncDisposable
     /// <summary>Superuser connection to the Api's database, for arranging data the Api has no endpoint for.</summary>
     public string SuperuserConnectionString { get; private set; } = null!;
 
+    /// <summary>The processes whose CPU a run accounts for, by the name the report gives them.</summary>
+    public Dictionary<string, int> Processes { get; } = new() { ["load generator"] = Environment.ProcessId };
+
     /// <summary>Where the Api drops its emails (.eml files).</summary>
     public string MailFolder => Path.Combine(_root, "mail");
 
@@ -67,6 +70,7 @@ internal sealed class ServersUnderTest : IAsyncDisposable
         };
         BareUrl = new Uri($"http://127.0.0.1:{port}");
         var bare = Track(ChildProcess.Start(spec, Output(options)));
+        Processes["bare"] = bare.ProcessId;
         await WaitUntilHealthyAsync(bare, BareUrl, cancellationToken);
     }
 
@@ -93,6 +97,8 @@ internal sealed class ServersUnderTest : IAsyncDisposable
         var redis = Track(await RedisServer.StartAsync(
             new RedisServerOptions("redis", Path.Combine(_root, "redis"), PortGuard.GetFreePort(), NewSecret()), output, cancellationToken));
         progress($"postgres on {postgres.Options.Port}, redis on {redis.Options.Port}");
+        Processes["postgres"] = postgres.Process.ProcessId;
+        Processes["redis"] = redis.Process.ProcessId;
 
         // Provisioned like the application's database: migrations as the owner, the Api as the least-privilege role.
         var owner = new DatabaseRole($"{Database}_owner", NewSecret());
@@ -129,6 +135,7 @@ internal sealed class ServersUnderTest : IAsyncDisposable
             WorkingDirectory = Path.GetDirectoryName(api.ProjectPath),
         };
         var child = Track(ChildProcess.Start(spec, output));
+        Processes["api"] = child.ProcessId;
         await WaitUntilHealthyAsync(child, ApiUrl, cancellationToken);
         progress($"api on {apiPort} ({ApiBuildConfiguration} build, Production environment)");
     }
