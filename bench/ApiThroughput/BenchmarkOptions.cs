@@ -8,7 +8,7 @@ internal sealed record BenchmarkOptions
     public TimeSpan Duration { get; init; } = TimeSpan.FromSeconds(15);
 
     /// <summary>Least unmeasured load per target; warm-up goes on until throughput settles (see ThroughputComparison).</summary>
-    public TimeSpan Warmup { get; init; } = TimeSpan.FromSeconds(10);
+    public TimeSpan Warmup { get; init; } = TimeSpan.FromSeconds(20);
 
     public int Connections { get; init; } = 64;
 
@@ -27,7 +27,7 @@ internal sealed record BenchmarkOptions
     public const string Usage = """
         usage: dotnet run -c Release --project bench/ApiThroughput -- [options]
           --duration SECONDS      measured time per run (default 15)
-          --warmup SECONDS        least unmeasured load per target before the first round (default 10);
+          --warmup SECONDS        least unmeasured load per target before the first round (default 20);
                                   it goes on in 5 s windows until two agree within 10% (at most 60 s)
           --connections N         concurrent connections and workers (default 64)
           --rounds N              measured runs per target, alternating bare/api (default 3)

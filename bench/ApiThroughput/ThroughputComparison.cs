@@ -71,7 +71,7 @@ internal static class ThroughputComparison
 
     /// <summary>
     /// Unmeasured load until the target's throughput settles: tiered JIT compilation, connection pools and caches
-    /// take longer in the Api than in the bare app (on 2 busy cores, well over 5 s). Windows of <see cref="WarmupWindow"/>
+    /// take longer in the Api than in the bare app (on 2 busy cores, 15-20 s of load). Windows of <see cref="WarmupWindow"/>
     /// until two in a row agree within 10%, for at least <see cref="BenchmarkOptions.Warmup"/> and at most <see cref="MaxWarmup"/>.
     /// </summary>
     private static async Task WarmUpAsync(LoadGenerator target, BenchmarkOptions options, Report report, CancellationToken cancellationToken)
