@@ -33,6 +33,13 @@ public static class DatabaseExtensions
     {
         ArgumentNullException.ThrowIfNull(services);
         var dataSourceBuilder = new NpgsqlDataSourceBuilder(connectionString) { Name = name };
+        // Hot queries are prepared once per connection instead of parsed and planned on every request.
+        if (dataSourceBuilder.ConnectionStringBuilder.MaxAutoPrepare == 0)
+        {
+            dataSourceBuilder.ConnectionStringBuilder.MaxAutoPrepare = 50;
+            dataSourceBuilder.ConnectionStringBuilder.AutoPrepareMinUsages = 2;
+        }
+
         services.TryAddSingleton(_ => dataSourceBuilder.Build());
         services.TryAddScoped<TenantContext>();
         services.TryAddScoped<TenantConnectionInterceptor>();

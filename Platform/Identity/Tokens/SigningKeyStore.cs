@@ -19,6 +19,7 @@ public sealed class SigningKeyStore(NpgsqlDataSource dataSource, IDataProtection
     private readonly IDataProtector _protector = dataProtection.CreateProtector("Platform.Identity.SigningKeys");
     private readonly SemaphoreSlim _refreshGate = new(1, 1);
     private Snapshot? _snapshot;
+    private int _backgroundRefresh;
 
     private sealed record KeyEntry(string KeyId, ECDsaSecurityKey PublicKey, string ProtectedPrivateKey, DateTimeOffset CreatedAt, DateTimeOffset? RetiredAt, DateTimeOffset? ExpiresAt);
 
@@ -41,15 +42,31 @@ public sealed class SigningKeyStore(NpgsqlDataSource dataSource, IDataProtection
         return new SigningCredentials(new ECDsaSecurityKey(ecdsa) { KeyId = active.KeyId }, Algorithm);
     }
 
-    /// <summary>Keys that may validate a token with <paramref name="keyId"/> (for JwtBearer's resolver; synchronous by its contract).</summary>
+    /// <summary>
+    /// Keys that may validate a token with <paramref name="keyId"/> (for JwtBearer's resolver; synchronous by its contract).
+    /// A stale snapshot is served while one background reload runs, so requests never queue behind the database;
+    /// only an unknown key id (created by another replica a moment ago) waits for a reload.
+    /// </summary>
     public IEnumerable<SecurityKey> GetValidationKeys(string? keyId)
     {
         var snapshot = _snapshot;
-        var stale = snapshot is null || clock.GetUtcNow() - snapshot.LoadedAt > RefreshInterval;
-        if (stale || (keyId is not null && snapshot!.Keys.All(k => k.KeyId != keyId)))
+        if (snapshot is null || (keyId is not null && snapshot.Keys.All(k => k.KeyId != keyId)))
         {
-            // A key created by another replica a moment ago: reload once, bounded by the gate.
-            snapshot = LoadAsync(CancellationToken.None).GetAwaiter().GetResult();
+            snapshot = LoadIfStaleAsync(snapshot, CancellationToken.None).GetAwaiter().GetResult();
+        }
+        else if (clock.GetUtcNow() - snapshot.LoadedAt > RefreshInterval && Interlocked.CompareExchange(ref _backgroundRefresh, 1, 0) == 0)
+        {
+            _ = Task.Run(async () =>
+            {
+                try
+                {
+                    await LoadIfStaleAsync(snapshot, CancellationToken.None).ConfigureAwait(false);
+                }
+                finally
+                {
+                    Volatile.Write(ref _backgroundRefresh, 0);
+                }
+            });
         }
 
         var now = clock.GetUtcNow();
@@ -77,10 +94,36 @@ public sealed class SigningKeyStore(NpgsqlDataSource dataSource, IDataProtection
             : await LoadAsync(cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>Reloads unless another caller already replaced <paramref name="seen"/> while this one waited for the gate.</summary>
+    private async Task<Snapshot> LoadIfStaleAsync(Snapshot? seen, CancellationToken cancellationToken)
+    {
+        await _refreshGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var current = _snapshot;
+            return current is not null && !ReferenceEquals(current, seen) ? current : await ReadAsync(cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _refreshGate.Release();
+        }
+    }
+
     private async Task<Snapshot> LoadAsync(CancellationToken cancellationToken)
     {
         await _refreshGate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
+        {
+            return await ReadAsync(cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _refreshGate.Release();
+        }
+    }
+
+    private async Task<Snapshot> ReadAsync(CancellationToken cancellationToken)
+    {
         {
             var keys = new List<KeyEntry>();
             await using var command = dataSource.CreateCommand(
@@ -103,10 +146,6 @@ public sealed class SigningKeyStore(NpgsqlDataSource dataSource, IDataProtection
             var snapshot = new Snapshot(keys, clock.GetUtcNow());
             _snapshot = snapshot;
             return snapshot;
-        }
-        finally
-        {
-            _refreshGate.Release();
         }
     }
 
