@@ -78,7 +78,7 @@ public static class AuthApi
         var result = await accounts.SignInAsync(
             new SignIn(request.Email ?? "", request.Password ?? "", request.Organization, request.TotpCode, request.RecoveryCode,
                 http.Connection.RemoteIpAddress, http.Request.Headers.UserAgent.ToString()),
-            hostOrganizationId: null, cancellationToken);
+            http.Features.Get<HostOrganization>()?.Id, cancellationToken);
         return result.Status switch
         {
             SignInStatus.Succeeded => TypedResults.Ok(ToResponse(result.Tokens!, result.MfaSetupRequired)),

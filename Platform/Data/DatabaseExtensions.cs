@@ -42,6 +42,9 @@ public static class DatabaseExtensions
 
         services.TryAddSingleton(_ => dataSourceBuilder.Build());
         services.TryAddScoped<TenantContext>();
+        services.AddMemoryCache();
+        services.AddOptions<TenancyOptions>().BindConfiguration(TenancyOptions.SectionName);
+        services.TryAddSingleton<HostOrganizationResolver>();
         services.TryAddScoped<TenantConnectionInterceptor>();
         services.AddDbContext<PlatformDbContext>((provider, options) => options
             .UseNpgsql(provider.GetRequiredService<NpgsqlDataSource>())

@@ -179,7 +179,15 @@ public sealed partial class AccountService(
 
         await users.ResetAccessFailedCountAsync(user).ConfigureAwait(false);
         tenant.Set(organization.Id, user.Id);
-        var tokens = await sessions.StartAsync(user, usedSecondFactor, request.Ip, request.UserAgent, cancellationToken).ConfigureAwait(false);
+        TokenPair tokens;
+        await using (var transaction = await db.Database.BeginTransactionAsync(cancellationToken).ConfigureAwait(false))
+        {
+            tokens = await sessions.StartAsync(user, usedSecondFactor, request.Ip, request.UserAgent, cancellationToken).ConfigureAwait(false);
+            await audit.RecordAsync("session.started", "session", tokens.SessionId.ToString(), after: new { userId = user.Id, mfa = usedSecondFactor },
+                cancellationToken: cancellationToken).ConfigureAwait(false);
+            await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        }
+
         return new SignInResult(SignInStatus.Succeeded, tokens, UserId: user.Id, OrganizationId: organization.Id,
             MfaSetupRequired: organization.MfaRequired && !user.TwoFactorEnabled);
     }
