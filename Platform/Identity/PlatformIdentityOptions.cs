@@ -22,6 +22,9 @@ public sealed class PlatformIdentityOptions
 
     public TimeSpan InvitationLifetime { get; set; } = TimeSpan.FromDays(7);
 
+    /// <summary>How often Workers replace the token-signing key (older keys keep validating until their tokens expire).</summary>
+    public TimeSpan SigningKeyRotation { get; set; } = TimeSpan.FromDays(30);
+
     /// <summary>How long a retired signing key still validates tokens it signed (beyond their lifetime).</summary>
     public TimeSpan SigningKeyRetirementGrace { get; set; } = TimeSpan.FromMinutes(5);
 }

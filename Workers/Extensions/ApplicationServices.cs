@@ -1,6 +1,7 @@
 using Platform.Audit;
 using Platform.Caching;
 using Platform.Data;
+using Platform.Identity;
 using Platform.Security;
 using Workers.Jobs;
 
@@ -18,5 +19,7 @@ internal static class ApplicationServices
         builder.AddSecurityMonitoring();
         builder.Services.AddHostedService<AuditPartitionJob>();
         builder.Services.AddHostedService<SecurityAlertDeliveryJob>();
+        builder.AddPlatformIdentity();
+        builder.Services.AddHostedService<SigningKeyRotationJob>();
     }
 }

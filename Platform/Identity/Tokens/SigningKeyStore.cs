@@ -76,6 +76,13 @@ public sealed class SigningKeyStore(NpgsqlDataSource dataSource, IDataProtection
             .ToList();
     }
 
+    /// <summary>When the key that signs new tokens was created; null before the first key exists.</summary>
+    public async Task<DateTimeOffset?> ActiveKeyCreatedAtAsync(CancellationToken cancellationToken = default)
+    {
+        var snapshot = await LoadAsync(cancellationToken).ConfigureAwait(false);
+        return snapshot.Keys.Where(k => k.RetiredAt is null).Select(k => (DateTimeOffset?)k.CreatedAt).Max();
+    }
+
     /// <summary>Adds a new signing key; older keys stop signing and expire after the access-token lifetime.</summary>
     public async Task<string> RotateAsync(CancellationToken cancellationToken = default)
     {
