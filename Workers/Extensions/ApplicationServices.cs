@@ -1,3 +1,4 @@
+using Platform.Access;
 using Platform.Audit;
 using Platform.Caching;
 using Platform.Data;
@@ -19,6 +20,7 @@ internal static class ApplicationServices
         builder.AddSecurityMonitoring();
         builder.Services.AddHostedService<AuditPartitionJob>();
         builder.Services.AddHostedService<SecurityAlertDeliveryJob>();
+        builder.AddAccessControl();
         builder.AddPlatformIdentity();
         builder.Services.AddHostedService<SigningKeyRotationJob>();
     }
