@@ -41,58 +41,17 @@ public class PlatformDbContext(DbContextOptions<PlatformDbContext> options, Tena
         builder.Entity<PlatformUser>(user =>
         {
             user.ToTable("users");
-            user.Property(u => u.Id).HasColumnName("id");
-            user.Property(u => u.UserName).HasColumnName("user_name");
-            user.Property(u => u.NormalizedUserName).HasColumnName("normalized_user_name");
-            user.Property(u => u.Email).HasColumnName("email");
-            user.Property(u => u.NormalizedEmail).HasColumnName("normalized_email");
-            user.Property(u => u.EmailConfirmed).HasColumnName("email_confirmed");
-            user.Property(u => u.PasswordHash).HasColumnName("password_hash");
-            user.Property(u => u.SecurityStamp).HasColumnName("security_stamp");
-            user.Property(u => u.ConcurrencyStamp).HasColumnName("concurrency_stamp");
-            user.Property(u => u.PhoneNumber).HasColumnName("phone_number");
-            user.Property(u => u.PhoneNumberConfirmed).HasColumnName("phone_number_confirmed");
-            user.Property(u => u.TwoFactorEnabled).HasColumnName("two_factor_enabled");
-            user.Property(u => u.LockoutEnd).HasColumnName("lockout_end");
-            user.Property(u => u.LockoutEnabled).HasColumnName("lockout_enabled");
-            user.Property(u => u.AccessFailedCount).HasColumnName("access_failed_count");
-            user.Property(u => u.DisplayName).HasColumnName("display_name");
-            user.Property(u => u.CreatedAt).HasColumnName("created_at").HasDefaultValueSql("now()");
+            user.Property(u => u.CreatedAt).HasDefaultValueSql("now()");
         });
-        builder.Entity<IdentityUserClaim<Guid>>(claim =>
-        {
-            claim.ToTable("user_claims");
-            claim.Property(c => c.Id).HasColumnName("id");
-            claim.Property(c => c.UserId).HasColumnName("user_id");
-            claim.Property(c => c.ClaimType).HasColumnName("claim_type");
-            claim.Property(c => c.ClaimValue).HasColumnName("claim_value");
-        });
-        builder.Entity<IdentityUserLogin<Guid>>(login =>
-        {
-            login.ToTable("user_logins");
-            login.Property(l => l.LoginProvider).HasColumnName("login_provider");
-            login.Property(l => l.ProviderKey).HasColumnName("provider_key");
-            login.Property(l => l.ProviderDisplayName).HasColumnName("provider_display_name");
-            login.Property(l => l.UserId).HasColumnName("user_id");
-        });
-        builder.Entity<IdentityUserToken<Guid>>(token =>
-        {
-            token.ToTable("user_tokens");
-            token.Property(t => t.UserId).HasColumnName("user_id");
-            token.Property(t => t.LoginProvider).HasColumnName("login_provider");
-            token.Property(t => t.Name).HasColumnName("name");
-            token.Property(t => t.Value).HasColumnName("value");
-        });
+        builder.Entity<IdentityUserClaim<Guid>>().ToTable("user_claims");
+        builder.Entity<IdentityUserLogin<Guid>>().ToTable("user_logins");
+        builder.Entity<IdentityUserToken<Guid>>().ToTable("user_tokens");
 
         builder.Entity<Organization>(organization =>
         {
             organization.ToTable("organizations");
-            organization.Property(o => o.Id).HasColumnName("id").HasDefaultValueSql("gen_random_uuid()");
-            organization.Property(o => o.Slug).HasColumnName("slug");
-            organization.Property(o => o.Name).HasColumnName("name");
-            organization.Property(o => o.Plan).HasColumnName("plan");
-            organization.Property(o => o.MfaRequired).HasColumnName("mfa_required");
-            organization.Property(o => o.CreatedAt).HasColumnName("created_at").HasDefaultValueSql("now()");
+            organization.Property(o => o.Id).HasDefaultValueSql("gen_random_uuid()");
+            organization.Property(o => o.CreatedAt).HasDefaultValueSql("now()");
             organization.HasIndex(o => o.Slug).IsUnique();
         });
 
@@ -100,15 +59,14 @@ public class PlatformDbContext(DbContextOptions<PlatformDbContext> options, Tena
         {
             member.ToTable("organization_members");
             member.HasKey(m => new { m.TenantId, m.UserId });
-            member.Property(m => m.TenantId).HasColumnName("tenant_id");
-            member.Property(m => m.UserId).HasColumnName("user_id");
-            member.Property(m => m.JoinedAt).HasColumnName("joined_at").HasDefaultValueSql("now()");
+            member.Property(m => m.JoinedAt).HasDefaultValueSql("now()");
             member.HasOne<Organization>().WithMany().HasForeignKey(m => m.TenantId);
             member.HasOne<PlatformUser>().WithMany().HasForeignKey(m => m.UserId);
         });
 
         // Each module maps its own entities (IEntityTypeConfiguration classes beside them).
         builder.ApplyConfigurationsFromAssembly(typeof(PlatformDbContext).Assembly);
+        SnakeCaseNames.Apply(builder);
         ApplyTenantFilters(builder);
     }
 

@@ -37,16 +37,5 @@ internal sealed class ApiKeyConfiguration : IEntityTypeConfiguration<ApiKey>
     {
         key.ToTable("api_keys");
         key.HasKey(k => new { k.TenantId, k.Id });
-        key.Property(k => k.TenantId).HasColumnName("tenant_id");
-        key.Property(k => k.Id).HasColumnName("id");
-        key.Property(k => k.Name).HasColumnName("name");
-        key.Property(k => k.Prefix).HasColumnName("prefix");
-        key.Property(k => k.SecretHash).HasColumnName("secret_hash");
-        key.Property(k => k.Permissions).HasColumnName("permissions");
-        key.Property(k => k.CreatedBy).HasColumnName("created_by");
-        key.Property(k => k.CreatedAt).HasColumnName("created_at");
-        key.Property(k => k.ExpiresAt).HasColumnName("expires_at");
-        key.Property(k => k.LastUsedAt).HasColumnName("last_used_at");
-        key.Property(k => k.RevokedAt).HasColumnName("revoked_at");
     }
 }

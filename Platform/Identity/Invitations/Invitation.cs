@@ -34,15 +34,5 @@ internal sealed class InvitationConfiguration : IEntityTypeConfiguration<Invitat
     {
         invitation.ToTable("invitations");
         invitation.HasKey(i => new { i.TenantId, i.Id });
-        invitation.Property(i => i.TenantId).HasColumnName("tenant_id");
-        invitation.Property(i => i.Id).HasColumnName("id");
-        invitation.Property(i => i.Email).HasColumnName("email");
-        invitation.Property(i => i.RoleId).HasColumnName("role_id");
-        invitation.Property(i => i.SecretHash).HasColumnName("secret_hash");
-        invitation.Property(i => i.InvitedBy).HasColumnName("invited_by");
-        invitation.Property(i => i.CreatedAt).HasColumnName("created_at");
-        invitation.Property(i => i.ExpiresAt).HasColumnName("expires_at");
-        invitation.Property(i => i.AcceptedAt).HasColumnName("accepted_at");
-        invitation.Property(i => i.RevokedAt).HasColumnName("revoked_at");
     }
 }
