@@ -24,11 +24,7 @@ internal sealed class TenantTransaction : IAsyncDisposable
         try
         {
             var transaction = await connection.BeginTransactionAsync(cancellationToken);
-            await using var command = new NpgsqlCommand("SELECT set_config('app.tenant_id', $1, true), set_config('app.user_id', $2, true)", connection, transaction)
-            {
-                Parameters = { new() { Value = tenantId.ToString() }, new() { Value = userId.ToString() } },
-            };
-            await command.ExecuteNonQueryAsync(cancellationToken);
+            await Tenancy.TenantSession.ApplyAsync(connection, transaction, tenantId, userId, cancellationToken);
             return new TenantTransaction(connection, transaction);
         }
         catch

@@ -58,7 +58,7 @@ internal static class AuditColumns
             BatchCommands =
             {
                 new("SET TRANSACTION READ ONLY"),
-                new("SELECT set_config('app.tenant_id', $1, true)") { Parameters = { new() { Value = tenantId?.ToString() ?? string.Empty } } },
+                Tenancy.TenantSession.Command(tenantId, userId: null, transactionLocal: true),
             },
         };
         await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);

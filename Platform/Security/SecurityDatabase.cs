@@ -1,6 +1,7 @@
 using System.Net.Sockets;
 using Npgsql;
 using Platform.Caching;
+using Platform.Tenancy;
 
 namespace Platform.Security;
 
@@ -14,12 +15,8 @@ internal static class SecurityDatabase
         try
         {
             var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-            // An empty setting reads as NULL through app_current_tenant(): platform rows only.
-            await using var command = new NpgsqlCommand("SELECT set_config('app.tenant_id', $1, true)", connection, transaction)
-            {
-                Parameters = { new() { Value = tenantId?.ToString() ?? string.Empty } },
-            };
-            await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            // No tenant reads as NULL through app_current_tenant(): platform rows only.
+            await TenantSession.ApplyAsync(connection, transaction, tenantId, userId: null, cancellationToken).ConfigureAwait(false);
             return (connection, transaction);
         }
         catch
