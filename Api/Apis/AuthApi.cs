@@ -122,6 +122,6 @@ public static class AuthApi
 
     /// <summary>A problem with a stable machine-readable type clients can switch on.</summary>
     internal static ProblemHttpResult Problem(int status, string code, string title, string? detail = null) =>
-        TypedResults.Problem(statusCode: status, title: title, detail: detail, type: $"https://errors.platform.local/{code}",
+        TypedResults.Problem(statusCode: status, title: title, detail: detail, type: Problems.TypeFor(code),
             extensions: new Dictionary<string, object?> { ["code"] = code });
 }

@@ -72,6 +72,5 @@ internal sealed class DomainExceptionHandler(IProblemDetailsService problems) : 
         return await problems.TryWriteAsync(new ProblemDetailsContext { HttpContext = httpContext, ProblemDetails = problem, Exception = exception });
     }
 
-    private static ProblemDetails Coded(int status, string code, string title, string detail) =>
-        new() { Status = status, Type = $"https://errors.platform.local/{code}", Title = title, Detail = detail };
+    private static ProblemDetails Coded(int status, string code, string title, string detail) => Problems.Coded(status, code, title, detail);
 }

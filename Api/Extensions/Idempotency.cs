@@ -1,6 +1,5 @@
 using System.Security.Cryptography;
 using System.Text.Json;
-using Microsoft.AspNetCore.Mvc;
 using Platform.Caching;
 using Platform.Tenancy;
 
@@ -111,11 +110,6 @@ internal static class Idempotency
         await buffer.CopyToAsync(original, context.RequestAborted);
     });
 
-    private static async Task ProblemAsync(HttpContext context, int status, string code, string title)
-    {
-        context.Response.StatusCode = status;
-        var problem = new ProblemDetails { Status = status, Title = title, Type = $"https://errors.platform.local/{code}" };
-        problem.Extensions["code"] = code;
-        await context.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext { HttpContext = context, ProblemDetails = problem });
-    }
+    private static Task ProblemAsync(HttpContext context, int status, string code, string title) =>
+        Problems.WriteAsync(context, Problems.Coded(status, code, title));
 }

@@ -130,7 +130,7 @@ public static class PermissionEndpointExtensions
     }
 
     /// <summary>A 403 says which permission is missing (or that MFA is required), as a problem document.</summary>
-    private sealed class ProblemAuthorizationResultHandler(IProblemDetailsService problems) : IAuthorizationMiddlewareResultHandler
+    private sealed class ProblemAuthorizationResultHandler : IAuthorizationMiddlewareResultHandler
     {
         private readonly AuthorizationMiddlewareResultHandler _default = new();
 
@@ -149,21 +149,15 @@ public static class PermissionEndpointExtensions
                 Platform.Security.SecurityEventType.PermissionDenied, tenant.TenantId, tenant.UserId, context.Connection.RemoteIpAddress,
                 Detail: reason, UserAgent: context.Request.Headers.UserAgent.ToString()), context.RequestAborted);
             var code = mfa ? "mfa_required" : "permission_denied";
-            context.Response.StatusCode = StatusCodes.Status403Forbidden;
-            var problem = new ProblemDetails
-            {
-                Status = StatusCodes.Status403Forbidden,
-                Type = $"https://errors.platform.local/{code}",
-                Title = mfa ? "This organization requires two-factor sign-in." : "You do not have permission to do this.",
-                Detail = mfa ? "Set up an authenticator app and sign in again with a code." : reason is null ? null : $"Requires the permission '{reason}'.",
-            };
-            problem.Extensions["code"] = code;
+            var problem = Problems.Coded(StatusCodes.Status403Forbidden, code,
+                mfa ? "This organization requires two-factor sign-in." : "You do not have permission to do this.",
+                mfa ? "Set up an authenticator app and sign in again with a code." : reason is null ? null : $"Requires the permission '{reason}'.");
             if (!mfa && reason is not null)
             {
                 problem.Extensions["permission"] = reason;
             }
 
-            await problems.WriteAsync(new ProblemDetailsContext { HttpContext = context, ProblemDetails = problem });
+            await Problems.WriteAsync(context, problem);
         }
     }
 }

@@ -12,16 +12,11 @@ internal static class RequestSizeLimit
     {
         if (context.Request.ContentLength > maxBytes)
         {
-            context.Response.StatusCode = StatusCodes.Status413PayloadTooLarge;
-            await context.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext
+            await Problems.WriteAsync(context, new ProblemDetails
             {
-                HttpContext = context,
-                ProblemDetails = new ProblemDetails
-                {
-                    Status = StatusCodes.Status413PayloadTooLarge,
-                    Title = "The request body is too large.",
-                    Detail = $"Send at most {maxBytes / 1024} KiB.",
-                },
+                Status = StatusCodes.Status413PayloadTooLarge,
+                Title = "The request body is too large.",
+                Detail = $"Send at most {maxBytes / 1024} KiB.",
             });
             return;
         }

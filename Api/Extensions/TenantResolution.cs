@@ -35,17 +35,8 @@ internal static class TenantResolution
             if (hostOrganization is { } host && host != tenantId)
             {
                 // A token or key of one organization used at another organization's address.
-                context.Response.StatusCode = StatusCodes.Status403Forbidden;
-                await context.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext
-                {
-                    HttpContext = context,
-                    ProblemDetails = new Microsoft.AspNetCore.Mvc.ProblemDetails
-                    {
-                        Status = StatusCodes.Status403Forbidden,
-                        Title = "These credentials belong to another organization than this address.",
-                        Extensions = { ["code"] = "wrong_organization" },
-                    },
-                });
+                await Problems.WriteAsync(context, Problems.Coded(StatusCodes.Status403Forbidden, "wrong_organization",
+                    "These credentials belong to another organization than this address."));
                 return;
             }
 

@@ -38,11 +38,7 @@ internal sealed class AuditTestDatabase : IAsyncDisposable
     public static async Task<NpgsqlTransaction> BeginTenantAsync(NpgsqlConnection connection, Guid? tenantId)
     {
         var transaction = await connection.BeginTransactionAsync();
-        await using var command = new NpgsqlCommand("SELECT set_config('app.tenant_id', $1, true)", connection, transaction)
-        {
-            Parameters = { new() { Value = tenantId?.ToString() ?? string.Empty } },
-        };
-        await command.ExecuteNonQueryAsync();
+        await Platform.Tenancy.TenantSession.ApplyAsync(connection, transaction, tenantId, userId: null, CancellationToken.None);
         return transaction;
     }
 
