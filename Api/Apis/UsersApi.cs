@@ -105,16 +105,17 @@ public static class UsersApi
     internal static Task<List<MemberRow>> AllMembersAsync(PlatformDbContext db, Guid tenantId, CancellationToken cancellationToken) =>
         Members(db, tenantId).OrderBy(m => m.JoinedAt).ThenBy(m => m.Id).ToListAsync(cancellationToken);
 
-    /// <summary>Members of one organization (explicit tenant condition as well as row-level security: raw SQL skips EF's filter).</summary>
+    /// <summary>
+    /// Members of one organization (explicit tenant condition as well as row-level security: raw SQL skips EF's filter).
+    /// Roles are gathered per member row, so a page costs its own rows however large the organization is.
+    /// </summary>
     private static IQueryable<MemberRow> Members(PlatformDbContext db, Guid tenantId) => db.Database.SqlQuery<MemberRow>($"""
-        SELECT u.id AS "Id", u.email AS "Email", u.display_name AS "DisplayName", m.joined_at AS "JoinedAt",
+        SELECT m.user_id AS "Id", u.email AS "Email", u.display_name AS "DisplayName", m.joined_at AS "JoinedAt",
                u.two_factor_enabled AS "MfaEnabled",
-               coalesce(array_agg(r.name ORDER BY r.name) FILTER (WHERE r.name IS NOT NULL), ARRAY[]::text[]) AS "Roles"
+               ARRAY(SELECT r.name FROM member_roles mr JOIN roles r ON r.id = mr.role_id
+                     WHERE mr.tenant_id = m.tenant_id AND mr.user_id = m.user_id ORDER BY r.name) AS "Roles"
         FROM organization_members m
         JOIN users u ON u.id = m.user_id
-        LEFT JOIN member_roles mr ON mr.tenant_id = m.tenant_id AND mr.user_id = m.user_id
-        LEFT JOIN roles r ON r.id = mr.role_id
         WHERE m.tenant_id = {tenantId}
-        GROUP BY u.id, m.joined_at
         """);
 }

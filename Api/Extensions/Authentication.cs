@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.Tokens;
 using Platform.Caching;
@@ -27,6 +28,7 @@ internal static class Authentication
                     : JwtBearerDefaults.AuthenticationScheme)
             .AddJwtBearer()
             .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
+        builder.Services.TryAddSingleton<CachingTokenHandler>();
         builder.Services.AddSingleton<IConfigureOptions<JwtBearerOptions>>(provider =>
         {
             var identity = provider.GetRequiredService<IOptions<PlatformIdentityOptions>>().Value;
@@ -35,6 +37,8 @@ internal static class Authentication
             {
                 // Keep "sub", "tid"... as issued instead of mapping them to long WS-* claim types.
                 options.MapInboundClaims = false;
+                options.TokenHandlers.Clear();
+                options.TokenHandlers.Add(provider.GetRequiredService<CachingTokenHandler>());
                 options.TokenValidationParameters = new TokenValidationParameters
                 {
                     ValidIssuer = identity.Issuer,

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Collections.Frozen;
 using System.Globalization;
 using System.Text.Json;
@@ -10,40 +11,30 @@ namespace Platform.Access;
 
 /// <summary>
 /// What a member may do in an organization: the union of the permissions of their roles, read from
-/// member_roles → role_permissions under row-level security and cached in Redis.
+/// member_roles → role_permissions under row-level security and cached in Redis and in memory.
 /// </summary>
 /// <remarks>
 /// Cache entries live under <c>access:v{version}:{tenant}:{user}</c>, where the version is a per-tenant counter
-/// (<c>access:version:{tenant}</c>). <see cref="InvalidateTenantAsync"/> increments it, so every member's entry for
-/// that organization is bypassed at once and the old ones simply expire. The version is read before the database,
-/// so an entry computed from rows older than a change can only be stored under a version that is no longer read.
+/// (<c>access:version:{tenant}</c>, a <see cref="SharedVersions"/> counter). <see cref="InvalidateTenantAsync"/> moves it
+/// on, so every member's entry for that organization is bypassed at once on every replica and the old ones simply
+/// expire. An entry's content never changes under its key, so each replica also keeps the sets it has read in memory:
+/// a request usually costs no Redis round trip at all. The version is read before the database, so an entry computed
+/// from rows older than a change can only be stored under a version that is no longer read.
 /// When Redis is unavailable, permissions are computed from the database (never granted by default).
 /// </remarks>
 public sealed partial class PermissionEvaluator(
     NpgsqlDataSource dataSource,
     RedisClient redis,
+    SharedVersions versions,
     IOptions<AccessControlOptions> options,
+    TimeProvider clock,
     ILogger<PermissionEvaluator> logger)
 {
-    // A lost version key (eviction, restart without persistence) is re-created from the clock rather than from 0,
-    // so it can never fall back onto a version whose entries are still cached.
-    private const string ReadVersionScript = """
-        local version = redis.call('GET', KEYS[1])
-        if not version then
-            redis.call('SET', KEYS[1], ARGV[1], 'NX')
-            version = redis.call('GET', KEYS[1])
-        end
-        return version
-        """;
-
-    private const string BumpVersionScript = """
-        if redis.call('EXISTS', KEYS[1]) == 0 then
-            redis.call('SET', KEYS[1], ARGV[1])
-        end
-        return redis.call('INCR', KEYS[1])
-        """;
+    // Bounded: past this many member sets in memory the local copy starts over (Redis still holds them).
+    private const int MaxLocalEntries = 100_000;
 
     private readonly TimeSpan _ttl = options.Value.PermissionCacheTtl;
+    private readonly ConcurrentDictionary<string, LocalEntry> _local = new(StringComparer.Ordinal);
 
     /// <summary>The permissions of <paramref name="userId"/> in <paramref name="tenantId"/>; empty when they hold no role there.</summary>
     public async Task<IReadOnlySet<string>> GetPermissionsAsync(Guid tenantId, Guid userId, CancellationToken cancellationToken = default)
@@ -51,15 +42,19 @@ public sealed partial class PermissionEvaluator(
         string? cacheKey = null;
         try
         {
-            var version = await ReadVersionAsync(tenantId, cancellationToken);
+            var version = await versions.GetAsync(VersionKey(tenantId), cancellationToken);
             cacheKey = CacheKey(version, tenantId, userId);
+            if (_local.TryGetValue(cacheKey, out var local) && clock.GetUtcNow() < local.Until)
+            {
+                return local.Permissions;
+            }
+
             if (await redis.GetStringAsync(cacheKey, cancellationToken) is { } cached)
             {
-                // Per request: a plain set builds faster than a frozen one for a single lookup.
-                return new HashSet<string>(JsonSerializer.Deserialize<string[]>(cached)!, StringComparer.Ordinal);
+                return Remember(cacheKey, JsonSerializer.Deserialize<string[]>(cached)!.ToFrozenSet(StringComparer.Ordinal));
             }
         }
-        catch (RedisException error)
+        catch (Exception error) when (error is RedisException or TimeoutException)
         {
             LogCacheUnavailable(logger, tenantId, userId, error);
         }
@@ -76,8 +71,9 @@ public sealed partial class PermissionEvaluator(
             try
             {
                 await redis.SetAsync(cacheKey, JsonSerializer.Serialize(permissions.Order(StringComparer.Ordinal)), _ttl, cancellationToken: cancellationToken);
+                Remember(cacheKey, permissions);
             }
-            catch (RedisException error)
+            catch (Exception error) when (error is RedisException or TimeoutException)
             {
                 LogCacheUnavailable(logger, tenantId, userId, error);
             }
@@ -105,7 +101,7 @@ public sealed partial class PermissionEvaluator(
     /// </summary>
     public async Task InvalidateTenantAsync(Guid tenantId, CancellationToken cancellationToken = default)
     {
-        var version = (await redis.EvaluateAsync(BumpVersionScript, [VersionKey(tenantId)], [ClockSeed()], cancellationToken)).AsInt64();
+        var version = await versions.BumpAsync(VersionKey(tenantId), cancellationToken);
         LogInvalidated(logger, tenantId, version);
     }
 
@@ -133,13 +129,21 @@ public sealed partial class PermissionEvaluator(
 
     internal static string VersionKey(Guid tenantId) => $"access:version:{tenantId:N}";
 
-    internal static string CacheKey(string version, Guid tenantId, Guid userId) => $"access:v{version}:{tenantId:N}:{userId:N}";
+    internal static string CacheKey(long version, Guid tenantId, Guid userId) =>
+        string.Create(CultureInfo.InvariantCulture, $"access:v{version}:{tenantId:N}:{userId:N}");
 
-    private async Task<string> ReadVersionAsync(Guid tenantId, CancellationToken cancellationToken) =>
-        (await redis.EvaluateAsync(ReadVersionScript, [VersionKey(tenantId)], [ClockSeed()], cancellationToken)).AsString()!;
+    private IReadOnlySet<string> Remember(string cacheKey, IReadOnlySet<string> permissions)
+    {
+        if (_local.Count >= MaxLocalEntries)
+        {
+            _local.Clear();
+        }
 
-    // 100 ns ticks: a re-created version lands past every version handed out before, short of ten million invalidations a second.
-    private static string ClockSeed() => DateTime.UtcNow.Ticks.ToString(CultureInfo.InvariantCulture);
+        _local[cacheKey] = new LocalEntry(permissions, clock.GetUtcNow() + _ttl);
+        return permissions;
+    }
+
+    private sealed record LocalEntry(IReadOnlySet<string> Permissions, DateTimeOffset Until);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Permission cache unavailable for tenant {TenantId} user {UserId}; reading the database")]
     private static partial void LogCacheUnavailable(ILogger logger, Guid tenantId, Guid userId, Exception error);

@@ -58,7 +58,7 @@ internal static class AuditColumns
             BatchCommands =
             {
                 new("SET TRANSACTION READ ONLY"),
-                Tenancy.TenantSession.Command(tenantId, userId: null, transactionLocal: true),
+                Tenancy.TenantSession.Command(tenantId, userId: null),
             },
         };
         await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Caching.Distributed;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -31,7 +32,7 @@ public static class CachingServiceCollectionExtensions
     }
 
     /// <summary>
-    /// Registers <see cref="RedisClient"/> (singleton, connecting on first use), <see cref="IDistributedCache"/>
+    /// Registers <see cref="RedisClient"/> (singleton, connecting on first use), <see cref="SharedVersions"/>, <see cref="IDistributedCache"/>
     /// as <see cref="RedisDistributedCache"/>, and a health check named <paramref name="healthCheckName"/> tagged "ready".
     /// </summary>
     public static IServiceCollection AddRedisClient(
@@ -52,6 +53,8 @@ public static class CachingServiceCollectionExtensions
         }
 
         services.AddSingleton(provider => new RedisClient(options, provider.GetService<ILogger<RedisClient>>()));
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<SharedVersions>();
         services.AddSingleton<IDistributedCache>(provider => new RedisDistributedCache(
             provider.GetRequiredService<RedisClient>(),
             provider.GetRequiredService<IOptions<RedisDistributedCacheOptions>>(),

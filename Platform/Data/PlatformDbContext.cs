@@ -11,15 +11,27 @@ namespace Platform.Data;
 /// are the schema's source of truth; this maps onto them). Every <see cref="ITenantOwned"/>
 /// entity is filtered by the current tenant, and stamped with it on insert.
 /// </summary>
-public class PlatformDbContext(DbContextOptions<PlatformDbContext> options, TenantContext tenant)
-    : IdentityUserContext<PlatformUser, Guid>(options)
+public class PlatformDbContext : IdentityUserContext<PlatformUser, Guid>
 {
+    private readonly TenantContext _tenant;
+
+    public PlatformDbContext(DbContextOptions<PlatformDbContext> options, TenantContext tenant)
+        : base(options)
+    {
+        _tenant = tenant;
+        // Even a single statement: the transaction's start is where row-level security learns the tenant (TenantSessionInterceptor).
+        Database.AutoTransactionBehavior = AutoTransactionBehavior.Always;
+    }
+
     public DbSet<Organization> Organizations => Set<Organization>();
 
     public DbSet<OrganizationMember> Members => Set<OrganizationMember>();
 
     /// <summary>The tenant this context reads and writes; queries see only its rows.</summary>
-    public Guid? CurrentTenantId => tenant.TenantId;
+    public Guid? CurrentTenantId => _tenant.TenantId;
+
+    /// <summary>The signed-in user acting, if any (row-level security lets them see their own memberships).</summary>
+    public Guid? CurrentUserId => _tenant.UserId;
 
     public override int SaveChanges(bool acceptAllChangesOnSuccess)
     {
@@ -94,7 +106,7 @@ public class PlatformDbContext(DbContextOptions<PlatformDbContext> options, Tena
                 continue;
             }
 
-            var current = tenant.RequiredTenantId;
+            var current = _tenant.RequiredTenantId;
             if (entry.State == EntityState.Added && entry.Entity.TenantId == Guid.Empty)
             {
                 entry.Entity.TenantId = current;

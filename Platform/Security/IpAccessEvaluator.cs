@@ -14,15 +14,15 @@ namespace Platform.Security;
 /// matched as IPv4.
 /// </summary>
 /// <remarks>
-/// Rules are kept in memory per organization together with the value of a version counter in Redis
-/// (<c>security:iprules:version:{tenant}</c>) that every change increments. Each check reads that counter (one small
-/// GET) and reloads from the database only when it moved, so a change on any replica applies on the next request
-/// everywhere. When Redis cannot answer, rules held in memory are trusted for <see cref="SecurityMonitoringOptions.IpRuleCacheTtl"/>
+/// Rules are kept in memory per organization together with the value of a version counter
+/// (<c>security:iprules:version:{tenant}</c>, a <see cref="SharedVersions"/> counter) that every change moves on. Each
+/// check compares that counter (announced to every replica at once, re-read at most once a second) and reloads from
+/// the database only when it moved, so a change on any replica applies on the next request everywhere. When Redis cannot answer, rules held in memory are trusted for <see cref="SecurityMonitoringOptions.IpRuleCacheTtl"/>
 /// and then reloaded from the database on each check; the check never fails open because of the cache.
 /// </remarks>
 public sealed partial class IpAccessEvaluator(
     NpgsqlDataSource dataSource,
-    RedisClient redis,
+    SharedVersions versions,
     IOptions<SecurityMonitoringOptions> options,
     TimeProvider timeProvider,
     ILogger<IpAccessEvaluator> logger)
@@ -54,7 +54,7 @@ public sealed partial class IpAccessEvaluator(
         _cache.TryRemove(tenantId, out _);
         try
         {
-            await redis.IncrementAsync(VersionKey(tenantId), cancellationToken: cancellationToken).ConfigureAwait(false);
+            await versions.BumpAsync(VersionKey(tenantId), cancellationToken).ConfigureAwait(false);
         }
         catch (Exception error) when (SecurityDatabase.IsRedisUnavailable(error))
         {
@@ -119,11 +119,11 @@ public sealed partial class IpAccessEvaluator(
     private async Task<IReadOnlyList<IpRule>> GetRulesAsync(Guid tenantId, CancellationToken cancellationToken)
     {
         var now = timeProvider.GetUtcNow();
-        string? version = null;
+        long? version = null;
         var redisAnswered = true;
         try
         {
-            version = await redis.GetStringAsync(VersionKey(tenantId), cancellationToken).ConfigureAwait(false) ?? "0";
+            version = await versions.GetAsync(VersionKey(tenantId), cancellationToken).ConfigureAwait(false);
         }
         catch (Exception error) when (SecurityDatabase.IsRedisUnavailable(error))
         {
@@ -160,7 +160,7 @@ public sealed partial class IpAccessEvaluator(
 
     internal static string VersionKey(Guid tenantId) => string.Create(CultureInfo.InvariantCulture, $"security:iprules:version:{tenantId:N}");
 
-    private sealed record CachedRules(string? Version, DateTimeOffset LoadedAt, IReadOnlyList<IpRule> Rules);
+    private sealed record CachedRules(long? Version, DateTimeOffset LoadedAt, IReadOnlyList<IpRule> Rules);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "IP rule version unavailable for tenant {TenantId} (Redis); using rules from memory for a short while")]
     private static partial void LogVersionUnavailable(ILogger logger, Guid tenantId, Exception error);

@@ -1,34 +1,50 @@
+using System.Data.Common;
 using Npgsql;
 
 namespace Platform.Tenancy;
 
 /// <summary>
-/// The one statement that keys PostgreSQL's row-level security: <c>app.tenant_id</c> and
-/// <c>app.user_id</c>, either for the current transaction or for the connection lease. An empty
-/// value reads as NULL through <c>app_current_tenant()</c>/<c>app_current_user()</c>: no tenant rows.
+/// The one statement that keys PostgreSQL's row-level security: <c>CALL app_set_tenant(tenant, user)</c>,
+/// which sets <c>app.tenant_id</c> and <c>app.user_id</c> for the current transaction only. An empty value
+/// reads as NULL through <c>app_current_tenant()</c>/<c>app_current_user()</c>: no tenant rows.
 /// </summary>
+/// <remarks>
+/// Nothing here sets a value for the whole connection, and nothing else in the platform may: the pool
+/// skips its reset statements (<c>No Reset On Close</c>), which is only safe while no session state exists.
+/// </remarks>
 public static class TenantSession
 {
-    public static NpgsqlBatchCommand Command(Guid? tenantId, Guid? userId, bool transactionLocal) =>
-        new($"SELECT set_config('app.tenant_id', $1, {(transactionLocal ? "true" : "false")}), set_config('app.user_id', $2, {(transactionLocal ? "true" : "false")})")
+    private const string TenantParameter = "__app_tenant";
+    private const string UserParameter = "__app_user";
+
+    /// <summary>The prefix <see cref="TenantSessionInterceptor"/> puts before each EF Core command (named parameters).</summary>
+    internal const string CommandPrefix = $"CALL app_set_tenant(@{TenantParameter}, @{UserParameter});\n";
+
+    /// <summary>The statement for a batch or transaction of one's own (positional parameters).</summary>
+    public static NpgsqlBatchCommand Command(Guid? tenantId, Guid? userId) =>
+        new("CALL app_set_tenant($1, $2)")
         {
-            Parameters =
-            {
-                new() { Value = tenantId?.ToString() ?? string.Empty },
-                new() { Value = userId?.ToString() ?? string.Empty },
-            },
+            Parameters = { new() { Value = Text(tenantId) }, new() { Value = Text(userId) } },
         };
 
-    /// <summary>Applies the settings inside <paramref name="transaction"/> (or, with none, for the connection lease).</summary>
-    public static async Task ApplyAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, Guid? tenantId, Guid? userId, CancellationToken cancellationToken)
+    /// <summary>Applies the settings inside <paramref name="transaction"/>, for the rest of it.</summary>
+    public static async Task ApplyAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Guid? tenantId, Guid? userId, CancellationToken cancellationToken)
     {
-        await using var batch = new NpgsqlBatch(connection, transaction) { BatchCommands = { Command(tenantId, userId, transaction is not null) } };
+        ArgumentNullException.ThrowIfNull(transaction);
+        await using var batch = new NpgsqlBatch(connection, transaction) { BatchCommands = { Command(tenantId, userId) } };
         await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    public static void Apply(NpgsqlConnection connection, Guid? tenantId, Guid? userId)
+    /// <summary>
+    /// Makes <paramref name="command"/> (named parameters, as EF Core writes them) set the tenant first, in the
+    /// same round trip: the statements of one command share one transaction, so the settings key exactly them.
+    /// </summary>
+    internal static void Prefix(DbCommand command, Guid? tenantId, Guid? userId)
     {
-        using var batch = new NpgsqlBatch(connection) { BatchCommands = { Command(tenantId, userId, transactionLocal: false) } };
-        batch.ExecuteNonQuery();
+        command.CommandText = CommandPrefix + command.CommandText;
+        command.Parameters.Add(new NpgsqlParameter(TenantParameter, Text(tenantId)));
+        command.Parameters.Add(new NpgsqlParameter(UserParameter, Text(userId)));
     }
+
+    private static string Text(Guid? id) => id?.ToString() ?? string.Empty;
 }

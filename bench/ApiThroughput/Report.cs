@@ -60,6 +60,13 @@ internal sealed class Report(TextWriter writer)
                 .Select(p => $"{p.Key} {result.CpuMsPerRequest(p.Key):0.000}")) + $"  = {result.Cpu.Keys.Sum(result.CpuMsPerRequest):0.000}");
         }
 
+        // What the throughput target means on this machine: every process shares the same cores.
+        var needed = Targets.MinThroughputRatio * comparison.Bare.RequestsPerSecond;
+        var budget = Environment.ProcessorCount * 1000.0 / needed;
+        var postgres = comparison.Api.CpuMsPerRequest("postgres");
+        Line($"  budget {Targets.MinThroughputRatio:P0} of bare is {needed.ToString("N0", CultureInfo.InvariantCulture)} requests/s: at most {budget:0.000} ms of CPU per request " +
+            $"over {Environment.ProcessorCount} cores, for every process together (postgres alone spent {postgres:0.000})");
+
         Line();
         Line($"api/bare throughput: {comparison.ThroughputRatio:P1}");
         Line($"latency target:      api p95 {comparison.Api.PercentileMs(95):0.00} ms < {Targets.ApiP95Ms:0} ms      {Verdict(comparison.MeetsLatencyTarget)}");

@@ -21,7 +21,9 @@ internal sealed class AccessDatabase : IAsyncDisposable
         Database = database;
         AppDataSource = appDataSource;
         Redis = redis;
-        Evaluator = new PermissionEvaluator(appDataSource, redis, Options.Create(new AccessControlOptions()), NullLogger<PermissionEvaluator>.Instance);
+        Evaluator = new PermissionEvaluator(
+            appDataSource, redis, new SharedVersions(redis, TimeProvider.System, NullLogger<SharedVersions>.Instance),
+            Options.Create(new AccessControlOptions()), TimeProvider.System, NullLogger<PermissionEvaluator>.Instance);
         Roles = new RoleService(appDataSource, Evaluator, new AuditWriter(TimeProvider.System), new RequestOrigin(), NullLogger<RoleService>.Instance);
     }
 

@@ -229,6 +229,13 @@ public sealed class IpRuleTests
 
         await replicaA.IpRules.AddAsync(tenant, admin, new IpRuleRequest("203.0.113.50", "deny"), Office);
 
+        // Announced to replica B over pub/sub: within moments, well before its once-a-second re-read of the version.
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        while (await replicaB.Evaluator.IsAllowedAsync(tenant, client) && waited.Elapsed < TimeSpan.FromMilliseconds(500))
+        {
+            await Task.Delay(10);
+        }
+
         Assert.IsFalse(await replicaB.Evaluator.IsAllowedAsync(tenant, client));
     }
 }

@@ -107,7 +107,7 @@ internal sealed class SecurityServices
         BruteForce = new BruteForceDetector(redis, monitoring, clock, NullLogger<BruteForceDetector>.Instance);
         Alerts = new SecurityAlertService(app, AuditWriter, monitoring, clock, NullLogger<SecurityAlertService>.Instance);
         Recorder = new SecurityEventRecorder(app, AuditWriter, Alerts, BruteForce, redis, monitoring, clock, NullLogger<SecurityEventRecorder>.Instance);
-        Evaluator = new IpAccessEvaluator(app, redis, monitoring, clock, NullLogger<IpAccessEvaluator>.Instance);
+        Evaluator = new IpAccessEvaluator(app, new SharedVersions(redis, clock, NullLogger<SharedVersions>.Instance), monitoring, clock, NullLogger<IpAccessEvaluator>.Instance);
         IpRules = new IpRuleService(app, AuditWriter, Evaluator, monitoring, clock, NullLogger<IpRuleService>.Instance);
         Summary = new SecuritySummaryQuery(app, redis, clock, NullLogger<SecuritySummaryQuery>.Instance);
         Verifier = new AuditChainVerifier(app);

@@ -119,12 +119,19 @@ public sealed class TenantIsolationTests
     [TestMethod]
     public async Task The_tenant_setting_does_not_survive_into_the_next_connection_lease()
     {
+        // The pool skips its reset statements (No Reset On Close), so this holds only because every setting is transaction-local.
         var services = new ServiceCollection().AddPlatformDatabase(_db.AppConnectionString).BuildServiceProvider();
+        var erin = await CreateUserAsync("erin@a.test");
         await using (var scope = services.CreateAsyncScope())
         {
             scope.ServiceProvider.GetRequiredService<TenantContext>().Set(_tenantA, _alice);
             var db = scope.ServiceProvider.GetRequiredService<PlatformDbContext>();
             Assert.IsGreaterThan(0, await db.Members.CountAsync(), "the lease saw tenant A's members");
+            db.Members.Add(new OrganizationMember { UserId = erin });
+            await db.SaveChangesAsync();
+            await using var transaction = await db.Database.BeginTransactionAsync();
+            Assert.IsGreaterThan(0, await db.Members.CountAsync(), "an explicit transaction sees tenant A's members");
+            await transaction.CommitAsync();
         }
 
         // The same pool, used without a tenant: the connection must come back clean.
@@ -136,6 +143,50 @@ public sealed class TenantIsolationTests
         Assert.IsTrue(reader.IsDBNull(0) || reader.GetString(0).Length == 0, "no tenant left on the pooled connection");
         Assert.AreEqual(0L, reader.GetInt64(1));
         await services.DisposeAsync();
+    }
+
+    [TestMethod]
+    public async Task Each_command_reads_as_the_tenant_current_when_it_runs()
+    {
+        await using var scope = Scope(_db.AppConnectionString, _tenantA);
+        var tenant = scope.ServiceProvider.GetRequiredService<TenantContext>();
+        var db = scope.ServiceProvider.GetRequiredService<PlatformDbContext>();
+        await db.Database.OpenConnectionAsync();
+
+        var inA = await db.Database.SqlQuery<Guid>($"SELECT user_id AS \"Value\" FROM organization_members").ToListAsync();
+        tenant.Reset();
+        tenant.Set(_tenantB, _bob);
+        var inB = await db.Database.SqlQuery<Guid>($"SELECT user_id AS \"Value\" FROM organization_members").ToListAsync();
+
+        // Row-level security alone (raw SQL skips EF's filter), on one open connection.
+        CollectionAssert.Contains(inA, _alice);
+        CollectionAssert.DoesNotContain(inA, _bob);
+        CollectionAssert.AreEqual(new[] { _bob }, inB);
+    }
+
+    [TestMethod]
+    public async Task Every_policy_reads_the_tenant_once_per_statement()
+    {
+        // A bare app_current_tenant() in a policy is re-evaluated for every row it filters; (SELECT app_current_tenant()) once.
+        await using var owner = new NpgsqlConnection(_db.OwnerConnectionString);
+        await owner.OpenAsync();
+        await using var command = new NpgsqlCommand("""
+            SELECT tablename || '.' || policyname FROM pg_policies,
+                LATERAL (SELECT coalesce(qual, '') || ' ' || coalesce(with_check, '') AS text) AS p
+            WHERE schemaname = 'public'
+              AND (SELECT count(*) FROM regexp_matches(p.text, 'app_current_(tenant|user)\(\)', 'g'))
+                <> (SELECT count(*) FROM regexp_matches(p.text, 'SELECT app_current_(tenant|user)\(\)', 'g'))
+            """, owner);
+        var offenders = new List<string>();
+        await using (var reader = await command.ExecuteReaderAsync())
+        {
+            while (await reader.ReadAsync())
+            {
+                offenders.Add(reader.GetString(0));
+            }
+        }
+
+        Assert.IsEmpty(offenders, "policies calling app_current_tenant()/app_current_user() per row: " + string.Join(", ", offenders));
     }
 
     [TestMethod]
