@@ -70,13 +70,18 @@ public static class DatabaseExtensions
         services.AddMemoryCache();
         services.AddOptions<TenancyOptions>().BindConfiguration(TenancyOptions.SectionName);
         services.TryAddSingleton<HostOrganizationResolver>();
-        // Options built once, not per request: nothing in them depends on the request (the tenant is read from the context).
-        services.AddDbContext<PlatformDbContext>(
-            (provider, options) => options
-                .UseNpgsql(provider.GetRequiredService<NpgsqlDataSource>())
-                .AddInterceptors(TenantSessionInterceptor.Instance),
-            contextLifetime: ServiceLifetime.Scoped,
-            optionsLifetime: ServiceLifetime.Singleton);
+        // Pooled: building a context (its options and internal services) costs more than most queries it runs.
+        // Nothing in the options depends on the request; the tenant is attached per scope below.
+        services.AddPooledDbContextFactory<PlatformDbContext>((provider, options) => options
+            .UseNpgsql(provider.GetRequiredService<NpgsqlDataSource>())
+            .AddInterceptors(TenantSessionInterceptor.Instance));
+        // Replaces the plain scoped context EF registers alongside the factory.
+        services.Replace(ServiceDescriptor.Scoped(provider =>
+        {
+            var context = provider.GetRequiredService<IDbContextFactory<PlatformDbContext>>().CreateDbContext();
+            context.UseTenant(provider.GetRequiredService<TenantContext>());
+            return context;
+        }));
         return services;
     }
 }

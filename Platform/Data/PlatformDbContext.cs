@@ -13,13 +13,16 @@ namespace Platform.Data;
 /// </summary>
 public class PlatformDbContext : IdentityUserContext<PlatformUser, Guid>
 {
-    private readonly TenantContext _tenant;
+    // Contexts are pooled: the request's tenant is attached when one is handed out and dropped when it is
+    // returned, so a context never carries one request's tenant into the next. Without one, queries see no
+    // tenant rows and writes of tenant rows are refused.
+    private TenantContext? _tenant;
 
-    public PlatformDbContext(DbContextOptions<PlatformDbContext> options, TenantContext tenant)
+    public PlatformDbContext(DbContextOptions<PlatformDbContext> options)
         : base(options)
     {
-        _tenant = tenant;
-        // Even a single statement: the transaction's start is where row-level security learns the tenant (TenantSessionInterceptor).
+        // Even a single statement: the transaction's start is where row-level security learns the tenant
+        // (TenantSessionInterceptor). Pooling restores this after each use.
         Database.AutoTransactionBehavior = AutoTransactionBehavior.Always;
     }
 
@@ -28,10 +31,27 @@ public class PlatformDbContext : IdentityUserContext<PlatformUser, Guid>
     public DbSet<OrganizationMember> Members => Set<OrganizationMember>();
 
     /// <summary>The tenant this context reads and writes; queries see only its rows.</summary>
-    public Guid? CurrentTenantId => _tenant.TenantId;
+    public Guid? CurrentTenantId => _tenant?.TenantId;
 
     /// <summary>The signed-in user acting, if any (row-level security lets them see their own memberships).</summary>
-    public Guid? CurrentUserId => _tenant.UserId;
+    public Guid? CurrentUserId => _tenant?.UserId;
+
+    /// <summary>Binds the context to the request's (scope's) tenant until it is disposed.</summary>
+    internal void UseTenant(TenantContext tenant) => _tenant = tenant;
+
+    public override void Dispose()
+    {
+        _tenant = null;
+        base.Dispose();
+        GC.SuppressFinalize(this);
+    }
+
+    public override ValueTask DisposeAsync()
+    {
+        _tenant = null;
+        GC.SuppressFinalize(this);
+        return base.DisposeAsync();
+    }
 
     public override int SaveChanges(bool acceptAllChangesOnSuccess)
     {
@@ -106,7 +126,7 @@ public class PlatformDbContext : IdentityUserContext<PlatformUser, Guid>
                 continue;
             }
 
-            var current = _tenant.RequiredTenantId;
+            var current = (_tenant ?? throw new CrossTenantWriteException(entry.Metadata.ClrType.Name)).RequiredTenantId;
             if (entry.State == EntityState.Added && entry.Entity.TenantId == Guid.Empty)
             {
                 entry.Entity.TenantId = current;

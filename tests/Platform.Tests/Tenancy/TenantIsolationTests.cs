@@ -146,6 +146,30 @@ public sealed class TenantIsolationTests
     }
 
     [TestMethod]
+    public async Task A_pooled_context_forgets_its_tenant_when_returned()
+    {
+        await using var services = new ServiceCollection().AddPlatformDatabase(_db.AppConnectionString).BuildServiceProvider();
+        PlatformDbContext first;
+        await using (var scope = services.CreateAsyncScope())
+        {
+            scope.ServiceProvider.GetRequiredService<TenantContext>().Set(_tenantA, _alice);
+            first = scope.ServiceProvider.GetRequiredService<PlatformDbContext>();
+            Assert.IsGreaterThan(0, await first.Members.CountAsync());
+        }
+
+        await using (var scope = services.CreateAsyncScope())
+        {
+            var second = scope.ServiceProvider.GetRequiredService<PlatformDbContext>();
+
+            Assert.AreSame(first, second, "the pool handed the same context out again");
+            Assert.IsNull(second.CurrentTenantId);
+            Assert.AreEqual(0, await second.Members.CountAsync());
+            second.Members.Add(new OrganizationMember { TenantId = _tenantA, UserId = _alice });
+            await Assert.ThrowsExactlyAsync<TenantRequiredException>(() => second.SaveChangesAsync());
+        }
+    }
+
+    [TestMethod]
     public async Task Each_command_reads_as_the_tenant_current_when_it_runs()
     {
         await using var scope = Scope(_db.AppConnectionString, _tenantA);
