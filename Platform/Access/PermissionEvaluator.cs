@@ -6,6 +6,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using Platform.Caching;
+using Platform.Tenancy;
 
 namespace Platform.Access;
 

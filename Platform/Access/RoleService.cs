@@ -2,6 +2,7 @@ using System.Collections.Frozen;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 using Platform.Audit;
+using Platform.Tenancy;
 using Platform.Validation;
 
 namespace Platform.Access;

@@ -97,7 +97,7 @@ public sealed partial class BruteForceDetector(
                 cancellationToken).ConfigureAwait(false)).AsInt64();
             return count >= _options.IpFailureThreshold;
         }
-        catch (Exception error) when (SecurityDatabase.IsRedisUnavailable(error))
+        catch (Exception error) when (RedisFailure.IsUnavailable(error))
         {
             LogRedisUnavailable(logger, error);
             return false;

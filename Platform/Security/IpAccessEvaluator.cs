@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using Platform.Caching;
+using Platform.Tenancy;
 
 namespace Platform.Security;
 
@@ -56,7 +57,7 @@ public sealed partial class IpAccessEvaluator(
         {
             await versions.BumpAsync(VersionKey(tenantId), cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception error) when (SecurityDatabase.IsRedisUnavailable(error))
+        catch (Exception error) when (RedisFailure.IsUnavailable(error))
         {
             LogVersionBumpFailed(logger, tenantId, error);
         }
@@ -93,11 +94,9 @@ public sealed partial class IpAccessEvaluator(
     }
 
     /// <summary>The organization's rules, read in the caller's transaction (no cache).</summary>
-    internal static async Task<List<IpRule>> LoadAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Guid tenantId, CancellationToken cancellationToken)
+    internal static async Task<List<IpRule>> LoadAsync(TenantTransaction transaction, Guid tenantId, CancellationToken cancellationToken)
     {
-        await using var command = SecurityDatabase.Command(
-            connection,
-            transaction,
+        await using var command = transaction.Command(
             "SELECT id, cidr::text, action, description, created_by, created_at FROM ip_rules WHERE tenant_id = $1 ORDER BY created_at, id",
             tenantId);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
@@ -125,7 +124,7 @@ public sealed partial class IpAccessEvaluator(
         {
             version = await versions.GetAsync(VersionKey(tenantId), cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception error) when (SecurityDatabase.IsRedisUnavailable(error))
+        catch (Exception error) when (RedisFailure.IsUnavailable(error))
         {
             redisAnswered = false;
             LogVersionUnavailable(logger, tenantId, error);
@@ -143,12 +142,10 @@ public sealed partial class IpAccessEvaluator(
             }
         }
 
-        var (connection, transaction) = await SecurityDatabase.BeginAsync(dataSource, tenantId, cancellationToken).ConfigureAwait(false);
         List<IpRule> rules;
-        await using (connection)
-        await using (transaction)
+        await using (var transaction = await TenantTransaction.BeginAsync(dataSource, tenantId, userId: null, cancellationToken).ConfigureAwait(false))
         {
-            rules = await LoadAsync(connection, transaction, tenantId, cancellationToken).ConfigureAwait(false);
+            rules = await LoadAsync(transaction, tenantId, cancellationToken).ConfigureAwait(false);
             await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         }
 

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using Platform.Audit;
+using Platform.Tenancy;
 
 namespace Platform.Security;
 
@@ -21,12 +22,8 @@ public sealed partial class IpRuleService(
     /// <summary>The organization's rules, oldest first.</summary>
     public async Task<IReadOnlyList<IpRule>> ListAsync(Guid tenantId, CancellationToken cancellationToken = default)
     {
-        var (connection, transaction) = await SecurityDatabase.BeginAsync(dataSource, tenantId, cancellationToken).ConfigureAwait(false);
-        await using (connection)
-        await using (transaction)
-        {
-            return await IpAccessEvaluator.LoadAsync(connection, transaction, tenantId, cancellationToken).ConfigureAwait(false);
-        }
+        await using var transaction = await TenantTransaction.BeginAsync(dataSource, tenantId, userId: null, cancellationToken).ConfigureAwait(false);
+        return await IpAccessEvaluator.LoadAsync(transaction, tenantId, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Adds a rule.</summary>
@@ -51,11 +48,9 @@ public sealed partial class IpRuleService(
         }
 
         var rule = new IpRule(Guid.CreateVersion7(timeProvider.GetUtcNow()), network.ToString(), action, description, actorUserId, timeProvider.GetUtcNow());
-        var (connection, transaction) = await SecurityDatabase.BeginAsync(dataSource, tenantId, cancellationToken).ConfigureAwait(false);
-        await using (connection)
-        await using (transaction)
+        await using (var transaction = await TenantTransaction.BeginAsync(dataSource, tenantId, userId: null, cancellationToken).ConfigureAwait(false))
         {
-            var current = await LockAndLoadAsync(connection, transaction, tenantId, cancellationToken).ConfigureAwait(false);
+            var current = await LockAndLoadAsync(transaction, tenantId, cancellationToken).ConfigureAwait(false);
             if (current.Count >= options.Value.MaxIpRulesPerOrganization)
             {
                 throw new SecurityRuleViolationException(
@@ -72,9 +67,7 @@ public sealed partial class IpRuleService(
 
             RefuseSelfLockout(current, [.. current, rule], callerIp, confirmSelfLockout);
 
-            await using (var insert = SecurityDatabase.Command(
-                connection,
-                transaction,
+            await using (var insert = transaction.Command(
                 "INSERT INTO ip_rules (tenant_id, id, cidr, action, description, created_by, created_at) VALUES ($1, $2, $3::cidr, $4, $5, $6, $7)",
                 tenantId,
                 rule.Id,
@@ -88,8 +81,8 @@ public sealed partial class IpRuleService(
             }
 
             await auditWriter.AppendAsync(
-                connection,
-                transaction,
+                transaction.Connection,
+                transaction.Transaction,
                 new AuditEntry(tenantId, AuditActorType.User, actorUserId, "ip_rule.created", "ip_rule", rule.Id.ToString(), AuditChanges.Of(null, Describe(rule)), callerIp),
                 cancellationToken).ConfigureAwait(false);
             await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
@@ -107,23 +100,21 @@ public sealed partial class IpRuleService(
         Guid tenantId, Guid actorUserId, Guid ruleId, IPAddress? callerIp, bool confirmSelfLockout = false, CancellationToken cancellationToken = default)
     {
         IpRule removed;
-        var (connection, transaction) = await SecurityDatabase.BeginAsync(dataSource, tenantId, cancellationToken).ConfigureAwait(false);
-        await using (connection)
-        await using (transaction)
+        await using (var transaction = await TenantTransaction.BeginAsync(dataSource, tenantId, userId: null, cancellationToken).ConfigureAwait(false))
         {
-            var current = await LockAndLoadAsync(connection, transaction, tenantId, cancellationToken).ConfigureAwait(false);
+            var current = await LockAndLoadAsync(transaction, tenantId, cancellationToken).ConfigureAwait(false);
             removed = current.FirstOrDefault(r => r.Id == ruleId)
                 ?? throw new SecurityNotFoundException(SecurityNotFoundException.IpRuleNotFound, "The organization has no such IP rule.");
             RefuseSelfLockout(current, [.. current.Where(r => r.Id != ruleId)], callerIp, confirmSelfLockout);
 
-            await using (var delete = SecurityDatabase.Command(connection, transaction, "DELETE FROM ip_rules WHERE tenant_id = $1 AND id = $2", tenantId, ruleId))
+            await using (var delete = transaction.Command("DELETE FROM ip_rules WHERE tenant_id = $1 AND id = $2", tenantId, ruleId))
             {
                 await delete.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             }
 
             await auditWriter.AppendAsync(
-                connection,
-                transaction,
+                transaction.Connection,
+                transaction.Transaction,
                 new AuditEntry(tenantId, AuditActorType.User, actorUserId, "ip_rule.deleted", "ip_rule", ruleId.ToString(), AuditChanges.Of(Describe(removed), null), callerIp),
                 cancellationToken).ConfigureAwait(false);
             await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
@@ -147,14 +138,14 @@ public sealed partial class IpRuleService(
     private static object Describe(IpRule rule) => new { cidr = rule.Cidr, action = ToText(rule.Action), description = rule.Description };
 
     // Two administrators editing at once must not each pass the self-lockout check against a list the other is changing.
-    private static async Task<List<IpRule>> LockAndLoadAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Guid tenantId, CancellationToken cancellationToken)
+    private static async Task<List<IpRule>> LockAndLoadAsync(TenantTransaction transaction, Guid tenantId, CancellationToken cancellationToken)
     {
-        await using (var command = SecurityDatabase.Command(connection, transaction, "SELECT pg_advisory_xact_lock(hashtextextended('ip_rules:' || $1::text, 0))", tenantId))
+        await using (var command = transaction.Command("SELECT pg_advisory_xact_lock(hashtextextended('ip_rules:' || $1::text, 0))", tenantId))
         {
             await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
 
-        return await IpAccessEvaluator.LoadAsync(connection, transaction, tenantId, cancellationToken).ConfigureAwait(false);
+        return await IpAccessEvaluator.LoadAsync(transaction, tenantId, cancellationToken).ConfigureAwait(false);
     }
 
     private static void RefuseSelfLockout(IReadOnlyList<IpRule> before, IReadOnlyList<IpRule> after, IPAddress? callerIp, bool confirmed)

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using Platform.Audit;
+using Platform.Tenancy;
 
 namespace Platform.Security;
 
@@ -47,20 +48,15 @@ public sealed partial class SecurityAlertService(
     public async Task<SecurityAlert> RaiseAsync(
         Guid tenantId, string eventType, SecuritySeverity severity, string title, string? detail, CancellationToken cancellationToken = default)
     {
-        var (connection, transaction) = await SecurityDatabase.BeginAsync(dataSource, tenantId, cancellationToken).ConfigureAwait(false);
-        await using (connection)
-        await using (transaction)
-        {
-            var alert = await RaiseAsync(connection, transaction, tenantId, eventType, severity, title, detail, cancellationToken).ConfigureAwait(false);
-            await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-            return alert;
-        }
+        await using var transaction = await TenantTransaction.BeginAsync(dataSource, tenantId, userId: null, cancellationToken).ConfigureAwait(false);
+        var alert = await RaiseAsync(transaction, tenantId, eventType, severity, title, detail, cancellationToken).ConfigureAwait(false);
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return alert;
     }
 
     /// <summary>Raises an alert inside the caller's transaction (which must have <c>app.tenant_id</c> set to <paramref name="tenantId"/>).</summary>
     internal async Task<SecurityAlert> RaiseAsync(
-        NpgsqlConnection connection,
-        NpgsqlTransaction transaction,
+        TenantTransaction transaction,
         Guid tenantId,
         string eventType,
         SecuritySeverity severity,
@@ -82,9 +78,7 @@ public sealed partial class SecurityAlertService(
             DeliverAfter(severity, now),
             null,
             null);
-        await using var command = SecurityDatabase.Command(
-            connection,
-            transaction,
+        await using var command = transaction.Command(
             "INSERT INTO security_alerts (tenant_id, id, event_type, severity, title, detail, created_at, deliver_after) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
             alert.TenantId,
             alert.Id,
@@ -135,67 +129,55 @@ public sealed partial class SecurityAlertService(
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(limit, 500);
-        var (connection, transaction) = await SecurityDatabase.BeginAsync(dataSource, tenantId, cancellationToken).ConfigureAwait(false);
-        await using (connection)
-        await using (transaction)
-        {
-            await using var command = SecurityDatabase.Command(
-                connection,
-                transaction,
-                $"""
-                SELECT {Prefixed("a")}
-                FROM security_alerts a
-                JOIN security_contacts c ON c.tenant_id = a.tenant_id AND c.user_id = $2
-                WHERE a.tenant_id = $1 AND a.delivered_at IS NOT NULL AND a.digest_id IS NULL
-                  AND security_severity_rank(a.severity) >= security_severity_rank(c.min_severity)
-                  AND (NOT $3 OR a.read_at IS NULL)
-                ORDER BY a.delivered_at DESC, a.id DESC
-                LIMIT $4
-                """,
-                tenantId,
-                userId,
-                unreadOnly,
-                limit);
-            var alerts = await ReadAlertsAsync(command, cancellationToken).ConfigureAwait(false);
-            await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-            return alerts;
-        }
+        await using var transaction = await TenantTransaction.BeginAsync(dataSource, tenantId, userId: null, cancellationToken).ConfigureAwait(false);
+        await using var command = transaction.Command(
+            $"""
+            SELECT {Prefixed("a")}
+            FROM security_alerts a
+            JOIN security_contacts c ON c.tenant_id = a.tenant_id AND c.user_id = $2
+            WHERE a.tenant_id = $1 AND a.delivered_at IS NOT NULL AND a.digest_id IS NULL
+              AND security_severity_rank(a.severity) >= security_severity_rank(c.min_severity)
+              AND (NOT $3 OR a.read_at IS NULL)
+            ORDER BY a.delivered_at DESC, a.id DESC
+            LIMIT $4
+            """,
+            tenantId,
+            userId,
+            unreadOnly,
+            limit);
+        var alerts = await ReadAlertsAsync(command, cancellationToken).ConfigureAwait(false);
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return alerts;
     }
 
     /// <summary>Marks an alert delivered to <paramref name="userId"/> read (for the whole organization: it is an acknowledgement). Audited.</summary>
     /// <exception cref="SecurityNotFoundException">No such alert was delivered to the user.</exception>
     public async Task MarkReadAsync(Guid tenantId, Guid userId, Guid alertId, CancellationToken cancellationToken = default)
     {
-        var (connection, transaction) = await SecurityDatabase.BeginAsync(dataSource, tenantId, cancellationToken).ConfigureAwait(false);
-        await using (connection)
-        await using (transaction)
+        await using var transaction = await TenantTransaction.BeginAsync(dataSource, tenantId, userId: null, cancellationToken).ConfigureAwait(false);
+        await using var command = transaction.Command(
+            """
+            UPDATE security_alerts a SET read_at = COALESCE(a.read_at, $4)
+            FROM security_contacts c
+            WHERE a.tenant_id = $1 AND a.id = $3 AND a.delivered_at IS NOT NULL
+              AND c.tenant_id = a.tenant_id AND c.user_id = $2
+              AND security_severity_rank(a.severity) >= security_severity_rank(c.min_severity)
+            """,
+            tenantId,
+            userId,
+            alertId,
+            timeProvider.GetUtcNow());
+        if (await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 0)
         {
-            await using var command = SecurityDatabase.Command(
-                connection,
-                transaction,
-                """
-                UPDATE security_alerts a SET read_at = COALESCE(a.read_at, $4)
-                FROM security_contacts c
-                WHERE a.tenant_id = $1 AND a.id = $3 AND a.delivered_at IS NOT NULL
-                  AND c.tenant_id = a.tenant_id AND c.user_id = $2
-                  AND security_severity_rank(a.severity) >= security_severity_rank(c.min_severity)
-                """,
-                tenantId,
-                userId,
-                alertId,
-                timeProvider.GetUtcNow());
-            if (await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 0)
-            {
-                throw new SecurityNotFoundException(SecurityNotFoundException.AlertNotFound, "No such security alert was delivered to you in this organization.");
-            }
-
-            await auditWriter.AppendAsync(
-                connection,
-                transaction,
-                new AuditEntry(tenantId, AuditActorType.User, userId, "security_alert.read", "security_alert", alertId.ToString()),
-                cancellationToken).ConfigureAwait(false);
-            await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+            throw new SecurityNotFoundException(SecurityNotFoundException.AlertNotFound, "No such security alert was delivered to you in this organization.");
         }
+
+        await auditWriter.AppendAsync(
+            transaction.Connection,
+            transaction.Transaction,
+            new AuditEntry(tenantId, AuditActorType.User, userId, "security_alert.read", "security_alert", alertId.ToString()),
+            cancellationToken).ConfigureAwait(false);
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Makes a member a security contact (or changes their minimum severity). Audited.</summary>
@@ -203,150 +185,128 @@ public sealed partial class SecurityAlertService(
     public async Task SetContactAsync(Guid tenantId, Guid actorUserId, Guid userId, SecuritySeverity minSeverity, CancellationToken cancellationToken = default)
     {
         var severity = minSeverity.ToName();
-        var (connection, transaction) = await SecurityDatabase.BeginAsync(dataSource, tenantId, cancellationToken).ConfigureAwait(false);
-        await using (connection)
-        await using (transaction)
+        await using var transaction = await TenantTransaction.BeginAsync(dataSource, tenantId, userId: null, cancellationToken).ConfigureAwait(false);
+        await using (var command = transaction.Command(
+            "INSERT INTO security_contacts (tenant_id, user_id, min_severity) VALUES ($1, $2, $3) ON CONFLICT (tenant_id, user_id) DO UPDATE SET min_severity = excluded.min_severity",
+            tenantId,
+            userId,
+            severity))
         {
-            await using (var command = SecurityDatabase.Command(
-                connection,
-                transaction,
-                "INSERT INTO security_contacts (tenant_id, user_id, min_severity) VALUES ($1, $2, $3) ON CONFLICT (tenant_id, user_id) DO UPDATE SET min_severity = excluded.min_severity",
-                tenantId,
-                userId,
-                severity))
+            try
             {
-                try
-                {
-                    await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-                }
-                catch (PostgresException error) when (error.SqlState == PostgresErrorCodes.ForeignKeyViolation)
-                {
-                    throw new SecurityRuleViolationException(SecurityRuleViolationException.NotAMember, "Only a member of the organization can be a security contact.");
-                }
+                await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             }
-
-            await auditWriter.AppendAsync(
-                connection,
-                transaction,
-                new AuditEntry(tenantId, AuditActorType.User, actorUserId, "security_contact.set", "security_contact", userId.ToString(), AuditChanges.Of(null, new { min_severity = severity })),
-                cancellationToken).ConfigureAwait(false);
-            await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+            catch (PostgresException error) when (error.SqlState == PostgresErrorCodes.ForeignKeyViolation)
+            {
+                throw new SecurityRuleViolationException(SecurityRuleViolationException.NotAMember, "Only a member of the organization can be a security contact.");
+            }
         }
+
+        await auditWriter.AppendAsync(
+            transaction.Connection,
+            transaction.Transaction,
+            new AuditEntry(tenantId, AuditActorType.User, actorUserId, "security_contact.set", "security_contact", userId.ToString(), AuditChanges.Of(null, new { min_severity = severity })),
+            cancellationToken).ConfigureAwait(false);
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Stops sending alerts to <paramref name="userId"/>; true if they were a contact. Audited.</summary>
     public async Task<bool> RemoveContactAsync(Guid tenantId, Guid actorUserId, Guid userId, CancellationToken cancellationToken = default)
     {
-        var (connection, transaction) = await SecurityDatabase.BeginAsync(dataSource, tenantId, cancellationToken).ConfigureAwait(false);
-        await using (connection)
-        await using (transaction)
+        await using var transaction = await TenantTransaction.BeginAsync(dataSource, tenantId, userId: null, cancellationToken).ConfigureAwait(false);
+        await using var command = transaction.Command("DELETE FROM security_contacts WHERE tenant_id = $1 AND user_id = $2", tenantId, userId);
+        if (await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 0)
         {
-            await using var command = SecurityDatabase.Command(connection, transaction, "DELETE FROM security_contacts WHERE tenant_id = $1 AND user_id = $2", tenantId, userId);
-            if (await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 0)
-            {
-                return false;
-            }
-
-            await auditWriter.AppendAsync(
-                connection,
-                transaction,
-                new AuditEntry(tenantId, AuditActorType.User, actorUserId, "security_contact.removed", "security_contact", userId.ToString()),
-                cancellationToken).ConfigureAwait(false);
-            await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-            return true;
+            return false;
         }
+
+        await auditWriter.AppendAsync(
+            transaction.Connection,
+            transaction.Transaction,
+            new AuditEntry(tenantId, AuditActorType.User, actorUserId, "security_contact.removed", "security_contact", userId.ToString()),
+            cancellationToken).ConfigureAwait(false);
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return true;
     }
 
     /// <summary>The organization's security contacts.</summary>
     public async Task<IReadOnlyList<SecurityContact>> ListContactsAsync(Guid tenantId, CancellationToken cancellationToken = default)
     {
-        var (connection, transaction) = await SecurityDatabase.BeginAsync(dataSource, tenantId, cancellationToken).ConfigureAwait(false);
-        await using (connection)
-        await using (transaction)
+        await using var transaction = await TenantTransaction.BeginAsync(dataSource, tenantId, userId: null, cancellationToken).ConfigureAwait(false);
+        await using var command = transaction.Command("SELECT user_id, min_severity FROM security_contacts WHERE tenant_id = $1 ORDER BY user_id", tenantId);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        var contacts = new List<SecurityContact>();
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
-            await using var command = SecurityDatabase.Command(connection, transaction, "SELECT user_id, min_severity FROM security_contacts WHERE tenant_id = $1 ORDER BY user_id", tenantId);
-            await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-            var contacts = new List<SecurityContact>();
-            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-            {
-                contacts.Add(new SecurityContact(reader.GetGuid(0), SecurityEventTypes.ParseSeverity(reader.GetString(1))));
-            }
-
-            return contacts;
+            contacts.Add(new SecurityContact(reader.GetGuid(0), SecurityEventTypes.ParseSeverity(reader.GetString(1))));
         }
+
+        return contacts;
     }
 
     private async Task<IReadOnlyList<SecurityAlertDelivery>> DeliverTenantAsync(Guid tenantId, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        var (connection, transaction) = await SecurityDatabase.BeginAsync(dataSource, tenantId, cancellationToken).ConfigureAwait(false);
-        await using (connection)
-        await using (transaction)
+        await using var transaction = await TenantTransaction.BeginAsync(dataSource, tenantId, userId: null, cancellationToken).ConfigureAwait(false);
+        // One worker per organization per run; another finding the lock taken moves on instead of waiting,
+        // and could otherwise fold the same low alerts into a second digest.
+        await using (var tryLock = transaction.Command("SELECT pg_try_advisory_xact_lock(hashtextextended('security_alerts:' || $1::text, 0))", tenantId))
         {
-            // One worker per organization per run; another finding the lock taken moves on instead of waiting,
-            // and could otherwise fold the same low alerts into a second digest.
-            await using (var tryLock = SecurityDatabase.Command(connection, transaction, "SELECT pg_try_advisory_xact_lock(hashtextextended('security_alerts:' || $1::text, 0))", tenantId))
+            if (!(bool)(await tryLock.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!)
             {
-                if (!(bool)(await tryLock.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!)
-                {
-                    return [];
-                }
+                return [];
             }
-
-            List<SecurityAlert> delivered;
-            await using (var deliver = SecurityDatabase.Command(
-                connection,
-                transaction,
-                $"""
-                UPDATE security_alerts SET delivered_at = $2
-                WHERE tenant_id = $1 AND delivered_at IS NULL AND deliver_after <= $2 AND severity <> 'low'
-                RETURNING {AlertColumns}
-                """,
-                tenantId,
-                now))
-            {
-                delivered = await ReadAlertsAsync(deliver, cancellationToken).ConfigureAwait(false);
-            }
-
-            var lows = new List<(Guid Id, string EventType)>();
-            await using (var dueLows = SecurityDatabase.Command(
-                connection,
-                transaction,
-                "SELECT id, event_type FROM security_alerts WHERE tenant_id = $1 AND delivered_at IS NULL AND deliver_after <= $2 AND severity = 'low' ORDER BY created_at, id",
-                tenantId,
-                now))
-            await using (var reader = await dueLows.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
-            {
-                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-                {
-                    lows.Add((reader.GetGuid(0), reader.GetString(1)));
-                }
-            }
-
-            if (lows.Count > 0)
-            {
-                delivered.Add(await FoldIntoDigestAsync(connection, transaction, tenantId, now, lows, cancellationToken).ConfigureAwait(false));
-            }
-
-            var contacts = new List<SecurityContact>();
-            await using (var readContacts = SecurityDatabase.Command(connection, transaction, "SELECT user_id, min_severity FROM security_contacts WHERE tenant_id = $1 ORDER BY user_id", tenantId))
-            await using (var reader = await readContacts.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
-            {
-                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-                {
-                    contacts.Add(new SecurityContact(reader.GetGuid(0), SecurityEventTypes.ParseSeverity(reader.GetString(1))));
-                }
-            }
-
-            await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-            LogDelivered(logger, tenantId, delivered.Count, lows.Count);
-            return [.. delivered.Select(alert => new SecurityAlertDelivery(
-                alert,
-                [.. contacts.Where(c => alert.Severity >= c.MinSeverity).Select(c => c.UserId)]))];
         }
+
+        List<SecurityAlert> delivered;
+        await using (var deliver = transaction.Command(
+            $"""
+            UPDATE security_alerts SET delivered_at = $2
+            WHERE tenant_id = $1 AND delivered_at IS NULL AND deliver_after <= $2 AND severity <> 'low'
+            RETURNING {AlertColumns}
+            """,
+            tenantId,
+            now))
+        {
+            delivered = await ReadAlertsAsync(deliver, cancellationToken).ConfigureAwait(false);
+        }
+
+        var lows = new List<(Guid Id, string EventType)>();
+        await using (var dueLows = transaction.Command(
+            "SELECT id, event_type FROM security_alerts WHERE tenant_id = $1 AND delivered_at IS NULL AND deliver_after <= $2 AND severity = 'low' ORDER BY created_at, id",
+            tenantId,
+            now))
+        await using (var reader = await dueLows.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
+        {
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                lows.Add((reader.GetGuid(0), reader.GetString(1)));
+            }
+        }
+
+        if (lows.Count > 0)
+        {
+            delivered.Add(await FoldIntoDigestAsync(transaction, tenantId, now, lows, cancellationToken).ConfigureAwait(false));
+        }
+
+        var contacts = new List<SecurityContact>();
+        await using (var readContacts = transaction.Command("SELECT user_id, min_severity FROM security_contacts WHERE tenant_id = $1 ORDER BY user_id", tenantId))
+        await using (var reader = await readContacts.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
+        {
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                contacts.Add(new SecurityContact(reader.GetGuid(0), SecurityEventTypes.ParseSeverity(reader.GetString(1))));
+            }
+        }
+
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        LogDelivered(logger, tenantId, delivered.Count, lows.Count);
+        return [.. delivered.Select(alert => new SecurityAlertDelivery(
+            alert,
+            [.. contacts.Where(c => alert.Severity >= c.MinSeverity).Select(c => c.UserId)]))];
     }
 
     private static async Task<SecurityAlert> FoldIntoDigestAsync(
-        NpgsqlConnection connection, NpgsqlTransaction transaction, Guid tenantId, DateTimeOffset now, List<(Guid Id, string EventType)> lows, CancellationToken cancellationToken)
+        TenantTransaction transaction, Guid tenantId, DateTimeOffset now, List<(Guid Id, string EventType)> lows, CancellationToken cancellationToken)
     {
         var detail = new StringBuilder();
         foreach (var group in lows.GroupBy(l => l.EventType, StringComparer.Ordinal).OrderByDescending(g => g.Count()).ThenBy(g => g.Key, StringComparer.Ordinal))
@@ -365,9 +325,7 @@ public sealed partial class SecurityAlertService(
             now,
             now,
             null);
-        await using (var insert = SecurityDatabase.Command(
-            connection,
-            transaction,
+        await using (var insert = transaction.Command(
             "INSERT INTO security_alerts (tenant_id, id, event_type, severity, title, detail, created_at, deliver_after, delivered_at) VALUES ($1, $2, $3, 'low', $4, $5, $6, $6, $6)",
             tenantId,
             digest.Id,
@@ -379,9 +337,7 @@ public sealed partial class SecurityAlertService(
             await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
 
-        await using var fold = SecurityDatabase.Command(
-            connection,
-            transaction,
+        await using var fold = transaction.Command(
             "UPDATE security_alerts SET delivered_at = $2, digest_id = $3 WHERE tenant_id = $1 AND id = ANY($4)",
             tenantId,
             now,

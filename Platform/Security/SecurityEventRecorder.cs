@@ -6,6 +6,7 @@ using Microsoft.Extensions.Options;
 using Npgsql;
 using Platform.Audit;
 using Platform.Caching;
+using Platform.Tenancy;
 
 namespace Platform.Security;
 
@@ -65,7 +66,7 @@ public sealed partial class SecurityEventRecorder(
                 burstAlert = await DetectDenialBurstAsync(securityEvent.TenantId.Value, deniedUser, cancellationToken).ConfigureAwait(false);
             }
         }
-        catch (Exception error) when (SecurityDatabase.IsRedisUnavailable(error))
+        catch (Exception error) when (RedisFailure.IsUnavailable(error))
         {
             LogCountsUnavailable(logger, securityEvent.Type, securityEvent.TenantId, error);
         }
@@ -102,7 +103,7 @@ public sealed partial class SecurityEventRecorder(
                 return false;
             }
         }
-        catch (Exception error) when (SecurityDatabase.IsRedisUnavailable(error))
+        catch (Exception error) when (RedisFailure.IsUnavailable(error))
         {
             LogCountsUnavailable(logger, SecurityEventType.IpBlocked, tenantId, error);
         }
@@ -138,20 +139,16 @@ public sealed partial class SecurityEventRecorder(
 
     private async Task<AuditRecord> WriteAsync(SecurityEvent securityEvent, CancellationToken cancellationToken)
     {
-        var (connection, transaction) = await SecurityDatabase.BeginAsync(dataSource, securityEvent.TenantId, cancellationToken).ConfigureAwait(false);
-        await using (connection)
-        await using (transaction)
+        await using var transaction = await TenantTransaction.BeginAsync(dataSource, securityEvent.TenantId, userId: null, cancellationToken).ConfigureAwait(false);
+        var record = await auditWriter.AppendAsync(transaction.Connection, transaction.Transaction, ToAuditEntry(securityEvent), cancellationToken).ConfigureAwait(false);
+        if (securityEvent.TenantId is { } tenantId && AlertFor(securityEvent) is { } alert)
         {
-            var record = await auditWriter.AppendAsync(connection, transaction, ToAuditEntry(securityEvent), cancellationToken).ConfigureAwait(false);
-            if (securityEvent.TenantId is { } tenantId && AlertFor(securityEvent) is { } alert)
-            {
-                await alerts.RaiseAsync(connection, transaction, tenantId, securityEvent.Type.ToName(), alert.Severity, alert.Title, DescribeForAlert(securityEvent), cancellationToken).ConfigureAwait(false);
-            }
-
-            await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-            LogRecorded(logger, securityEvent.Type, securityEvent.EffectiveSeverity, securityEvent.TenantId, securityEvent.UserId);
-            return record;
+            await alerts.RaiseAsync(transaction, tenantId, securityEvent.Type.ToName(), alert.Severity, alert.Title, DescribeForAlert(securityEvent), cancellationToken).ConfigureAwait(false);
         }
+
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        LogRecorded(logger, securityEvent.Type, securityEvent.EffectiveSeverity, securityEvent.TenantId, securityEvent.UserId);
+        return record;
     }
 
     private async Task CountAsync(SecurityEvent securityEvent, CancellationToken cancellationToken) =>
@@ -167,7 +164,7 @@ public sealed partial class SecurityEventRecorder(
         {
             await CountAsync(securityEvent, cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception error) when (SecurityDatabase.IsRedisUnavailable(error))
+        catch (Exception error) when (RedisFailure.IsUnavailable(error))
         {
             LogCountsUnavailable(logger, securityEvent.Type, securityEvent.TenantId, error);
         }

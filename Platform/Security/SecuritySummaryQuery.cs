@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Npgsql;
 using Platform.Caching;
+using Platform.Tenancy;
 
 namespace Platform.Security;
 
@@ -65,15 +66,11 @@ public sealed partial class SecuritySummaryQuery(NpgsqlDataSource dataSource, Re
         }
 
         var counts = new Dictionary<DateTimeOffset, Dictionary<string, long>>();
-        var (connection, transaction) = await SecurityDatabase.BeginAsync(dataSource, tenantId, cancellationToken).ConfigureAwait(false);
-        await using (connection)
-        await using (transaction)
+        await using (var transaction = await TenantTransaction.BeginAsync(dataSource, tenantId, userId: null, cancellationToken).ConfigureAwait(false))
         {
             // The tenant condition repeats the policy so the planner uses the (tenant_id, occurred_at) index; the range
             // on occurred_at also prunes the monthly partitions outside it. Buckets are cut in UTC.
-            await using var command = SecurityDatabase.Command(
-                connection,
-                transaction,
+            await using var command = transaction.Command(
                 $"""
                 SELECT date_trunc($4, occurred_at, 'UTC') AS bucket, action, count(*)
                 FROM audit_logs
@@ -141,7 +138,7 @@ public sealed partial class SecuritySummaryQuery(NpgsqlDataSource dataSource, Re
 
             return counts;
         }
-        catch (Exception error) when (SecurityDatabase.IsRedisUnavailable(error))
+        catch (Exception error) when (RedisFailure.IsUnavailable(error))
         {
             LogLiveCountsUnavailable(logger, tenantId, error);
             return null;
