@@ -27,6 +27,20 @@ public static class TenantSession
             Parameters = { new() { Value = Text(tenantId) }, new() { Value = Text(userId) } },
         };
 
+    /// <summary>
+    /// The platform's own scope, for Workers that process every organization's messages: row-level security lets
+    /// through the rows of policies that allow it (<c>app_in_system_scope()</c>), and no tenant is set.
+    /// </summary>
+    public static NpgsqlBatchCommand SystemCommand() => new("CALL app_set_system_scope()");
+
+    /// <summary>Enters the system scope inside <paramref name="transaction"/>, for the rest of it.</summary>
+    public static async Task ApplySystemAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(transaction);
+        await using var batch = new NpgsqlBatch(connection, transaction) { BatchCommands = { SystemCommand() } };
+        await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
     /// <summary>Applies the settings inside <paramref name="transaction"/>, for the rest of it.</summary>
     public static async Task ApplyAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Guid? tenantId, Guid? userId, CancellationToken cancellationToken)
     {

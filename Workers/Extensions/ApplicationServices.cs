@@ -3,6 +3,7 @@ using Platform.Audit;
 using Platform.Caching;
 using Platform.Data;
 using Platform.Identity;
+using Platform.Messaging;
 using Platform.Security;
 using Workers.Jobs;
 
@@ -23,5 +24,7 @@ internal static class ApplicationServices
         builder.AddAccessControl();
         builder.AddPlatformIdentity();
         builder.Services.AddHostedService<SigningKeyRotationJob>();
+        builder.AddMessaging();
+        builder.Services.AddHostedService<OutboxRelayJob>();
     }
 }

@@ -1,0 +1,74 @@
+using Npgsql;
+using Platform.Tenancy;
+
+namespace Platform.Messaging;
+
+/// <summary>
+/// Messages that failed every attempt: listed and replayed per organization (row-level security keyed to it), or
+/// across organizations by the platform (no tenant: the system scope).
+/// </summary>
+public sealed class DeadLetterStore(NpgsqlDataSource dataSource)
+{
+    /// <summary>Newest first; <paramref name="tenantId"/> null lists every organization's (platform operators).</summary>
+    public async Task<IReadOnlyList<DeadLetter>> ListAsync(Guid? tenantId, int limit, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var batch = Scoped(connection, tenantId,
+            """
+            SELECT id, queue, message_id, tenant_id, type, payload::text, attempts, last_error, enqueued_at, dead_at, replayed_at
+            FROM dead_letters ORDER BY dead_at DESC, id LIMIT $1
+            """, limit);
+        var letters = new List<DeadLetter>();
+        await using var reader = await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            letters.Add(new DeadLetter(
+                reader.GetGuid(0), reader.GetString(1), reader.GetGuid(2), reader.IsDBNull(3) ? null : reader.GetGuid(3), reader.GetString(4),
+                reader.GetString(5), reader.GetInt32(6), reader.GetString(7), reader.GetFieldValue<DateTimeOffset>(8), reader.GetFieldValue<DateTimeOffset>(9),
+                reader.IsDBNull(10) ? null : reader.GetFieldValue<DateTimeOffset>(10)));
+        }
+
+        return letters;
+    }
+
+    /// <summary>
+    /// Queues the message again under its original id, with fresh attempts, and marks the letter replayed. False when
+    /// there is no such letter for <paramref name="tenantId"/> or it was replayed already.
+    /// </summary>
+    public async Task<bool> ReplayAsync(Guid deadLetterId, Guid? tenantId, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var batch = Scoped(connection, tenantId,
+            """
+            WITH letter AS (
+                UPDATE dead_letters SET replayed_at = now() WHERE id = $1 AND replayed_at IS NULL
+                RETURNING queue, message_id, tenant_id, type, payload, priority),
+            queued AS (
+                INSERT INTO queue_messages (queue, message_id, tenant_id, type, payload, priority)
+                SELECT queue, message_id, tenant_id, type, payload, priority FROM letter
+                ON CONFLICT (queue, message_id) DO NOTHING
+                RETURNING queue)
+            SELECT pg_notify($2, queue) FROM letter
+            """, deadLetterId, PostgresQueueTransport.NotifyChannel);
+        var replayed = false;
+        await using var reader = await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            replayed = true;
+        }
+
+        return replayed;
+    }
+
+    private static NpgsqlBatch Scoped(NpgsqlConnection connection, Guid? tenantId, string sql, params object[] parameters)
+    {
+        var command = new NpgsqlBatchCommand(sql);
+        foreach (var parameter in parameters)
+        {
+            command.Parameters.Add(new NpgsqlParameter { Value = parameter });
+        }
+
+        var scope = tenantId is { } id ? TenantSession.Command(id, userId: null) : TenantSession.SystemCommand();
+        return new NpgsqlBatch(connection) { BatchCommands = { scope, command } };
+    }
+}

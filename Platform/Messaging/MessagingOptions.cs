@@ -1,0 +1,42 @@
+namespace Platform.Messaging;
+
+/// <summary>How events are routed and consumed (section <c>Messaging</c>).</summary>
+public sealed class MessagingOptions
+{
+    public const string SectionName = "Messaging";
+
+    /// <summary>
+    /// Which queues receive which event types: a type, a prefix ending in <c>.*</c> (<c>customer.*</c>), or <c>*</c>.
+    /// Every event goes to each queue with a matching pattern (one queue per consuming module).
+    /// </summary>
+    public Dictionary<string, string[]> Routes { get; init; } = new(StringComparer.Ordinal) { ["integration-events"] = ["*"] };
+
+    /// <summary>Events the relay publishes per round.</summary>
+    public int RelayBatchSize { get; set; } = 200;
+
+    /// <summary>Messages a consumer claims at once.</summary>
+    public int ReceiveBatchSize { get; set; } = 20;
+
+    /// <summary>How long a claimed message stays hidden from other consumers; it comes back if not settled by then.</summary>
+    public TimeSpan Lease { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>Deliveries before a message goes to the dead letters.</summary>
+    public int MaxAttempts { get; set; } = 5;
+
+    /// <summary>Delay before the first retry; doubling per attempt, with jitter, up to <see cref="MaxRetryDelay"/>.</summary>
+    public TimeSpan FirstRetryDelay { get; set; } = TimeSpan.FromSeconds(2);
+
+    public TimeSpan MaxRetryDelay { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>Longest an idle consumer sleeps without a notification (notifications wake it sooner).</summary>
+    public TimeSpan IdlePoll { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>The queues an event of <paramref name="type"/> goes to.</summary>
+    public IEnumerable<string> QueuesFor(string type) =>
+        Routes.Where(route => route.Value.Any(pattern => Matches(pattern, type))).Select(route => route.Key);
+
+    private static bool Matches(string pattern, string type) =>
+        pattern == "*"
+        || string.Equals(pattern, type, StringComparison.Ordinal)
+        || (pattern.EndsWith(".*", StringComparison.Ordinal) && type.StartsWith(pattern[..^1], StringComparison.Ordinal));
+}

@@ -1,0 +1,65 @@
+using Microsoft.Extensions.Options;
+using Npgsql;
+using Platform.Tenancy;
+
+namespace Platform.Messaging;
+
+/// <summary>
+/// Publishes committed outbox events to the queues routed to them, oldest first, and marks them published.
+/// </summary>
+/// <remarks>
+/// The rows are locked (<c>SKIP LOCKED</c>, so replicas share the work) while they are sent, and marked in the same
+/// transaction afterwards. A relay that dies between sending and committing leaves them unpublished; the next round
+/// sends them again under the same message ids, which the queue does not queue twice and consumers' inboxes would
+/// not handle twice. A rolled-back change never had a committed outbox row, so it is never published.
+/// </remarks>
+public sealed class OutboxRelay(NpgsqlDataSource dataSource, IMessageTransport transport, IOptions<MessagingOptions> options)
+{
+    private readonly MessagingOptions _options = options.Value;
+
+    /// <summary>Publishes one batch; returns how many events it published (0 when the outbox is empty).</summary>
+    public async Task<int> RelayOnceAsync(CancellationToken cancellationToken = default)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        await TenantSession.ApplySystemAsync(connection, transaction, cancellationToken).ConfigureAwait(false);
+
+        var pending = new List<IntegrationEvent>();
+        await using (var select = new NpgsqlCommand(
+            """
+            SELECT id, tenant_id, type, payload::text FROM outbox_messages
+            WHERE published_at IS NULL ORDER BY position LIMIT $1 FOR UPDATE SKIP LOCKED
+            """, connection, transaction) { Parameters = { new() { Value = _options.RelayBatchSize } } })
+        await using (var reader = await select.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
+        {
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                pending.Add(new IntegrationEvent(reader.GetGuid(0), reader.IsDBNull(1) ? null : reader.GetGuid(1), reader.GetString(2), reader.GetString(3)));
+            }
+        }
+
+        if (pending.Count == 0)
+        {
+            return 0;
+        }
+
+        var byQueue = pending
+            .SelectMany(e => _options.QueuesFor(e.Type).Select(queue => (Queue: queue, Message: new OutgoingMessage(e.Id, e.TenantId, e.Type, e.Payload))))
+            .GroupBy(x => x.Queue, StringComparer.Ordinal);
+        foreach (var queue in byQueue)
+        {
+            await transport.SendAsync(queue.Key, [.. queue.Select(x => x.Message)], cancellationToken).ConfigureAwait(false);
+        }
+
+        await using (var mark = new NpgsqlCommand("UPDATE outbox_messages SET published_at = now() WHERE id = ANY($1)", connection, transaction)
+        {
+            Parameters = { new() { Value = pending.Select(e => e.Id).ToArray() } },
+        })
+        {
+            await mark.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return pending.Count;
+    }
+}

@@ -1,0 +1,243 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+using NpgsqlTypes;
+using Platform.Tenancy;
+
+namespace Platform.Messaging;
+
+/// <summary>
+/// The default transport: queues are rows of <c>queue_messages</c>. Consumers claim due messages with
+/// <c>FOR UPDATE SKIP LOCKED</c>, so any number of them compete without blocking each other or taking the same
+/// message; a claim hides the message for its lease (a crashed consumer's messages come back when it ends).
+/// Sending notifies <c>LISTEN</c>ers, so idle consumers wake at once instead of polling hot.
+/// </summary>
+/// <remarks>
+/// Every statement runs in the system scope (messages of all organizations) and in one round trip with it.
+/// </remarks>
+public sealed partial class PostgresQueueTransport(NpgsqlDataSource dataSource, ILogger<PostgresQueueTransport> logger) : IMessageTransport, IAsyncDisposable
+{
+    /// <summary>The notification channel; the payload names the queue that has new messages.</summary>
+    public const string NotifyChannel = "platform_queue";
+
+    private readonly ConcurrentDictionary<string, TaskCompletionSource> _arrivals = new(StringComparer.Ordinal);
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly Lock _listenerGate = new();
+    private Task? _listener;
+
+    public async Task SendAsync(string queue, IReadOnlyList<OutgoingMessage> messages, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(messages);
+        if (messages.Count == 0)
+        {
+            return;
+        }
+
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var batch = SystemBatch(
+            connection,
+            """
+            INSERT INTO queue_messages (queue, message_id, tenant_id, type, payload, priority, available_at)
+            SELECT $1, m.id, m.tenant, m.type, m.payload::jsonb, m.priority, coalesce(m.not_before, now())
+            FROM unnest($2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::smallint[], $7::timestamptz[]) AS m(id, tenant, type, payload, priority, not_before)
+            ON CONFLICT (queue, message_id) DO NOTHING
+            """,
+            queue,
+            messages.Select(m => m.MessageId).ToArray(),
+            messages.Select(m => m.TenantId).ToArray(),
+            messages.Select(m => m.Type).ToArray(),
+            messages.Select(m => m.Payload).ToArray(),
+            messages.Select(m => m.Priority).ToArray(),
+            messages.Select(m => m.NotBefore).ToArray());
+        // Delivered to listeners when the batch's transaction commits, never for a failed send.
+        batch.BatchCommands.Add(new NpgsqlBatchCommand("SELECT pg_notify($1, $2)") { Parameters = { new() { Value = NotifyChannel }, new() { Value = queue } } });
+        await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task<IReadOnlyList<ReceivedMessage>> ReceiveAsync(string queue, int maxMessages, TimeSpan lease, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxMessages, 1);
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var batch = SystemBatch(
+            connection,
+            """
+            WITH claimed AS (
+                SELECT id FROM queue_messages
+                WHERE queue = $1 AND available_at <= now()
+                ORDER BY priority DESC, available_at, id
+                LIMIT $2
+                FOR UPDATE SKIP LOCKED)
+            UPDATE queue_messages m
+            SET available_at = now() + $3, attempts = m.attempts + 1, lease_token = gen_random_uuid()
+            FROM claimed WHERE m.id = claimed.id
+            RETURNING m.id, m.queue, m.message_id, m.tenant_id, m.type, m.payload::text, m.priority, m.attempts, m.lease_token, m.enqueued_at
+            """,
+            queue,
+            maxMessages,
+            lease);
+        var claimed = new List<ReceivedMessage>(maxMessages);
+        await using (var reader = await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
+        {
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                claimed.Add(new ReceivedMessage(
+                    reader.GetInt64(0), reader.GetString(1), reader.GetGuid(2), reader.IsDBNull(3) ? null : reader.GetGuid(3),
+                    reader.GetString(4), reader.GetString(5), reader.GetInt16(6), reader.GetInt32(7), reader.GetGuid(8),
+                    reader.GetFieldValue<DateTimeOffset>(9)));
+            }
+        }
+
+        // UPDATE ... RETURNING keeps no order: hand them out in the order they were claimed by.
+        return [.. claimed.OrderByDescending(m => m.Priority).ThenBy(m => m.Id)];
+    }
+
+    public Task<bool> CompleteAsync(ReceivedMessage message, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        return ExecuteAsync("DELETE FROM queue_messages WHERE id = $1 AND lease_token = $2", cancellationToken, message.Id, message.LeaseToken);
+    }
+
+    public Task<bool> RetryAsync(ReceivedMessage message, TimeSpan delay, string reason, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        return ExecuteAsync(
+            "UPDATE queue_messages SET available_at = now() + $3, lease_token = NULL, last_error = $4 WHERE id = $1 AND lease_token = $2",
+            cancellationToken, message.Id, message.LeaseToken, delay, Truncate(reason));
+    }
+
+    public Task<bool> DeadLetterAsync(ReceivedMessage message, string reason, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        return ExecuteAsync(
+            """
+            WITH gone AS (DELETE FROM queue_messages WHERE id = $1 AND lease_token = $2 RETURNING *)
+            INSERT INTO dead_letters (queue, message_id, tenant_id, type, payload, priority, attempts, last_error, enqueued_at)
+            SELECT queue, message_id, tenant_id, type, payload, priority, attempts, $3, enqueued_at FROM gone
+            """,
+            cancellationToken, message.Id, message.LeaseToken, Truncate(reason));
+    }
+
+    public async Task WaitAsync(string queue, TimeSpan timeout, CancellationToken cancellationToken = default)
+    {
+        EnsureListening();
+        var arrival = _arrivals.GetOrAdd(queue, static _ => NewArrival()).Task;
+        await Task.WhenAny(arrival, Task.Delay(timeout, cancellationToken)).ConfigureAwait(false);
+        cancellationToken.ThrowIfCancellationRequested();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stopping.CancelAsync().ConfigureAwait(false);
+        if (_listener is { } listener)
+        {
+            await listener.ConfigureAwait(false);
+        }
+
+        _stopping.Dispose();
+    }
+
+    /// <summary>The statement after the system scope, in one round trip and one implicit transaction.</summary>
+    internal static NpgsqlBatch SystemBatch(NpgsqlConnection connection, string sql, params object?[] parameters)
+    {
+        var command = new NpgsqlBatchCommand(sql);
+        foreach (var parameter in parameters)
+        {
+            command.Parameters.Add(Parameter(parameter));
+        }
+
+        return new NpgsqlBatch(connection) { BatchCommands = { TenantSession.SystemCommand(), command } };
+    }
+
+    private static NpgsqlParameter Parameter(object? value) => value switch
+    {
+        null => new NpgsqlParameter { Value = DBNull.Value },
+        Guid?[] ids => new NpgsqlParameter { Value = ids.Select(id => id is { } v ? (object)v : DBNull.Value).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Uuid },
+        DateTimeOffset?[] times => new NpgsqlParameter { Value = times.Select(t => t is { } v ? (object)v : DBNull.Value).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.TimestampTz },
+        _ => new NpgsqlParameter { Value = value },
+    };
+
+    private static string Truncate(string reason) => reason.Length <= 4000 ? reason : reason[..4000];
+
+    private static TaskCompletionSource NewArrival() => new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    private async Task<bool> ExecuteAsync(string sql, CancellationToken cancellationToken, params object?[] parameters)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var batch = SystemBatch(connection, sql, parameters);
+        await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        return batch.BatchCommands[1].RecordsAffected > 0;
+    }
+
+    private void EnsureListening()
+    {
+        if (_listener is not null)
+        {
+            return;
+        }
+
+        lock (_listenerGate)
+        {
+            _listener ??= Task.Run(ListenAsync);
+        }
+    }
+
+    /// <summary>One connection per process LISTENs and wakes the waiters of the queue each notification names.</summary>
+    private async Task ListenAsync()
+    {
+        while (!_stopping.IsCancellationRequested)
+        {
+            try
+            {
+                await using var connection = await dataSource.OpenConnectionAsync(_stopping.Token).ConfigureAwait(false);
+                connection.Notification += (_, e) =>
+                {
+                    if (_arrivals.TryRemove(e.Payload, out var arrival))
+                    {
+                        arrival.TrySetResult();
+                    }
+                };
+                await using (var listen = new NpgsqlCommand($"LISTEN {NotifyChannel}", connection))
+                {
+                    await listen.ExecuteNonQueryAsync(_stopping.Token).ConfigureAwait(false);
+                }
+
+                try
+                {
+                    while (true)
+                    {
+                        await connection.WaitAsync(_stopping.Token).ConfigureAwait(false);
+                    }
+                }
+                finally
+                {
+                    // The pool keeps session state (no reset on return), so the subscription must not go back with it.
+                    if (connection.State == System.Data.ConnectionState.Open)
+                    {
+                        await using var unlisten = new NpgsqlCommand("UNLISTEN *", connection);
+                        await unlisten.ExecuteNonQueryAsync(CancellationToken.None).ConfigureAwait(false);
+                    }
+                }
+            }
+            catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception error) when (error is NpgsqlException or IOException or TimeoutException or InvalidOperationException)
+            {
+                // Waiters fall back to their timeouts meanwhile.
+                LogListenFailed(logger, error);
+                try
+                {
+                    await Task.Delay(TimeSpan.FromSeconds(2), _stopping.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+            }
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Queue notifications unavailable (PostgreSQL LISTEN); consumers poll until it is back")]
+    private static partial void LogListenFailed(ILogger logger, Exception error);
+}

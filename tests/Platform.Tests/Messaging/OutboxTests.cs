@@ -1,0 +1,140 @@
+using Microsoft.Extensions.Options;
+using Npgsql;
+using Platform.Messaging;
+using Platform.Tenancy;
+
+namespace Platform.Tests.Messaging;
+
+/// <summary>Events written with their change, relayed after commit, never lost and never handled twice.</summary>
+[TestClass]
+public sealed class OutboxTests
+{
+    private static MessagingDatabase _db = null!;
+
+    [ClassInitialize]
+    public static async Task Start(TestContext context) => _db = await MessagingDatabase.CreateAsync("outbox");
+
+    [ClassCleanup]
+    public static async Task Stop() => await _db.DisposeAsync();
+
+    [TestMethod]
+    public async Task An_event_of_a_rolled_back_change_is_never_published_and_a_committed_one_is_published_once()
+    {
+        var tenant = await _db.CreateOrganizationAsync();
+        var options = Routed("rollback-events");
+        var rolledBack = IntegrationEvent.Create("customer.created", tenant, new { name = "Never" });
+        var committed = IntegrationEvent.Create("customer.created", tenant, new { name = "Ada" });
+        await WriteAsync(tenant, rolledBack, commit: false);
+        await WriteAsync(tenant, committed, commit: true);
+
+        var relay = new OutboxRelay(_db.DataSource, _db.Transport, options);
+        while (await relay.RelayOnceAsync() > 0)
+        {
+        }
+
+        var queued = await _db.Transport.ReceiveAsync("rollback-events", 10, TimeSpan.FromMinutes(1));
+        Assert.AreEqual(committed.Id, queued.Single().MessageId);
+        Assert.AreEqual(tenant, queued.Single().TenantId);
+        StringAssert.Contains(queued.Single().Payload, "Ada");
+        Assert.AreEqual(0, await _db.CountAsync("SELECT count(*) FROM outbox_messages WHERE id = $1", rolledBack.Id));
+        Assert.AreEqual(0, await _db.CountAsync("SELECT count(*) FROM outbox_messages WHERE published_at IS NULL"));
+    }
+
+    [TestMethod]
+    public async Task A_relay_that_dies_after_sending_sends_again_and_the_consumer_still_handles_the_event_once()
+    {
+        var tenant = await _db.CreateOrganizationAsync();
+        var options = Routed("crash-events");
+        var integrationEvent = IntegrationEvent.Create("invoice.overdue", tenant, new { invoice = 42 });
+        await WriteAsync(tenant, integrationEvent, commit: true);
+        var consumer = _db.Consumer("crash-worker", "crash-events");
+        Task Handle(ReceivedMessage m, ConsumeContext ctx, CancellationToken ct) => MessagingDatabase.RecordAsync(m, ctx, "crash-worker", ct);
+
+        // The send reaches the queue, then the relay's process dies before its transaction marks the event published.
+        var dying = new OutboxRelay(_db.DataSource, new DiesAfterSending(_db.Transport), options);
+        await Assert.ThrowsExactlyAsync<IOException>(() => dying.RelayOnceAsync());
+        Assert.AreEqual(1, await _db.CountAsync("SELECT count(*) FROM outbox_messages WHERE id = $1 AND published_at IS NULL", integrationEvent.Id));
+
+        // The message is consumed meanwhile; the restarted relay publishes the same event again.
+        Assert.AreEqual(1, await consumer.ProcessOnceAsync(Handle));
+        var relay = new OutboxRelay(_db.DataSource, _db.Transport, options);
+        Assert.AreEqual(1, await relay.RelayOnceAsync());
+        Assert.AreEqual(1, await consumer.ProcessOnceAsync(Handle), "the duplicate is delivered...");
+
+        Assert.AreEqual(1, await _db.CountAsync("SELECT count(*) FROM handled WHERE message_id = $1", integrationEvent.Id), "...but handled once");
+        Assert.AreEqual(0, await _db.CountAsync("SELECT count(*) FROM queue_messages WHERE message_id = $1", integrationEvent.Id));
+        Assert.AreEqual(0, await relay.RelayOnceAsync());
+    }
+
+    [TestMethod]
+    public async Task Events_go_to_every_queue_whose_route_matches_their_type()
+    {
+        var tenant = await _db.CreateOrganizationAsync();
+        var options = Microsoft.Extensions.Options.Options.Create(new MessagingOptions
+        {
+            Routes = new(StringComparer.Ordinal) { ["route-billing"] = ["invoice.*"], ["route-crm"] = ["customer.created"], ["route-audit"] = ["*"] },
+        });
+        var invoice = IntegrationEvent.Create("invoice.paid", tenant, new { });
+        var customer = IntegrationEvent.Create("customer.created", tenant, new { });
+        await WriteAsync(tenant, invoice, commit: true);
+        await WriteAsync(tenant, customer, commit: true);
+
+        var relay = new OutboxRelay(_db.DataSource, _db.Transport, options);
+        while (await relay.RelayOnceAsync() > 0)
+        {
+        }
+
+        Assert.AreEqual(1, await _db.CountAsync("SELECT count(*) FROM queue_messages WHERE queue = 'route-billing' AND message_id = $1", invoice.Id));
+        Assert.AreEqual(1, await _db.CountAsync("SELECT count(*) FROM queue_messages WHERE queue = 'route-crm' AND message_id = $1", customer.Id));
+        Assert.AreEqual(0, await _db.CountAsync("SELECT count(*) FROM queue_messages WHERE queue = 'route-crm' AND message_id = $1", invoice.Id));
+        Assert.AreEqual(2, await _db.CountAsync("SELECT count(*) FROM queue_messages WHERE queue = 'route-audit' AND message_id = ANY($1)", new[] { invoice.Id, customer.Id }));
+    }
+
+    [TestMethod]
+    public async Task A_request_cannot_write_an_event_for_another_organization()
+    {
+        var (tenantA, tenantB) = (await _db.CreateOrganizationAsync(), await _db.CreateOrganizationAsync());
+
+        var error = await Assert.ThrowsExactlyAsync<PostgresException>(() => WriteAsync(tenantA, IntegrationEvent.Create("customer.created", tenantB, new { }), commit: true));
+
+        StringAssert.Contains(error.MessageText, "row-level security");
+    }
+
+    private static IOptions<MessagingOptions> Routed(string queue) =>
+        Microsoft.Extensions.Options.Options.Create(new MessagingOptions { Routes = new(StringComparer.Ordinal) { [queue] = ["*"] } });
+
+    /// <summary>A change's transaction as a request runs it: keyed to the organization, the event beside the change.</summary>
+    private static async Task WriteAsync(Guid tenant, IntegrationEvent integrationEvent, bool commit)
+    {
+        await using var connection = await _db.DataSource.OpenConnectionAsync();
+        await using var transaction = await connection.BeginTransactionAsync();
+        await TenantSession.ApplyAsync(connection, transaction, tenant, userId: null, CancellationToken.None);
+        await Outbox.AddAsync(connection, transaction, integrationEvent);
+        if (commit)
+        {
+            await transaction.CommitAsync();
+        }
+    }
+
+    private sealed class DiesAfterSending(IMessageTransport inner) : IMessageTransport
+    {
+        public async Task SendAsync(string queue, IReadOnlyList<OutgoingMessage> messages, CancellationToken cancellationToken = default)
+        {
+            await inner.SendAsync(queue, messages, cancellationToken);
+            throw new IOException("the relay's process died");
+        }
+
+        public Task<IReadOnlyList<ReceivedMessage>> ReceiveAsync(string queue, int maxMessages, TimeSpan lease, CancellationToken cancellationToken = default) =>
+            inner.ReceiveAsync(queue, maxMessages, lease, cancellationToken);
+
+        public Task<bool> CompleteAsync(ReceivedMessage message, CancellationToken cancellationToken = default) => inner.CompleteAsync(message, cancellationToken);
+
+        public Task<bool> RetryAsync(ReceivedMessage message, TimeSpan delay, string reason, CancellationToken cancellationToken = default) =>
+            inner.RetryAsync(message, delay, reason, cancellationToken);
+
+        public Task<bool> DeadLetterAsync(ReceivedMessage message, string reason, CancellationToken cancellationToken = default) =>
+            inner.DeadLetterAsync(message, reason, cancellationToken);
+
+        public Task WaitAsync(string queue, TimeSpan timeout, CancellationToken cancellationToken = default) => inner.WaitAsync(queue, timeout, cancellationToken);
+    }
+}

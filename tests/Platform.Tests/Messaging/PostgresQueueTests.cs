@@ -1,0 +1,152 @@
+using System.Diagnostics;
+using Platform.Messaging;
+
+namespace Platform.Tests.Messaging;
+
+/// <summary>The PostgreSQL queue with real competing consumers: exactly-once handling, retries, dead letters, wake-ups.</summary>
+[TestClass]
+public sealed class PostgresQueueTests
+{
+    private static MessagingDatabase _db = null!;
+
+    [ClassInitialize]
+    public static async Task Start(TestContext context) => _db = await MessagingDatabase.CreateAsync("queue");
+
+    [ClassCleanup]
+    public static async Task Stop() => await _db.DisposeAsync();
+
+    [TestMethod]
+    public async Task Four_competing_consumers_handle_ten_thousand_messages_each_exactly_once()
+    {
+        const int Count = 10_000;
+        const string Queue = "bulk";
+        var tenant = await _db.CreateOrganizationAsync();
+        var messages = Enumerable.Range(0, Count)
+            .Select(i => new OutgoingMessage(Guid.CreateVersion7(), i % 2 == 0 ? tenant : null, "test.bulk", $$"""{"n":{{i}}}"""))
+            .ToArray();
+        foreach (var chunk in messages.Chunk(2_000))
+        {
+            await _db.Transport.SendAsync(Queue, chunk);
+        }
+
+        // Four replicas of one consumer: same name, so they share one inbox.
+        using var stop = new CancellationTokenSource(TimeSpan.FromMinutes(3));
+        var options = MessagingDatabase.Options(o => o.ReceiveBatchSize = 50);
+        var consumers = Enumerable.Range(0, 4).Select(_ => _db.Consumer("bulk-worker", Queue, options)).ToArray();
+        var running = consumers.Select(c => Task.Run(() => c.RunAsync((m, ctx, ct) => MessagingDatabase.RecordAsync(m, ctx, "bulk-worker", ct), stop.Token))).ToArray();
+        while (await _db.CountAsync("SELECT count(*) FROM queue_messages WHERE queue = $1", Queue) > 0 && !stop.IsCancellationRequested)
+        {
+            await Task.Delay(200);
+        }
+
+        await stop.CancelAsync();
+        await Task.WhenAll(running.Select(t => t.ContinueWith(_ => { }, TaskScheduler.Default)));
+
+        Assert.AreEqual(Count, await _db.CountAsync("SELECT count(*) FROM handled WHERE consumer = 'bulk-worker'"));
+        Assert.AreEqual(Count, await _db.CountAsync("SELECT count(DISTINCT message_id) FROM handled WHERE consumer = 'bulk-worker'"));
+        Assert.AreEqual(Count, await _db.CountAsync("SELECT count(*) FROM inbox_messages WHERE consumer = 'bulk-worker'"));
+        Assert.AreEqual(0, await _db.CountAsync("SELECT count(*) FROM dead_letters WHERE queue = $1", Queue));
+    }
+
+    [TestMethod]
+    public async Task A_poison_message_ends_in_dead_letters_after_its_attempts_and_a_replay_handles_it()
+    {
+        const string Queue = "poison";
+        var tenant = await _db.CreateOrganizationAsync();
+        var message = new OutgoingMessage(Guid.CreateVersion7(), tenant, "test.poison", """{"bad":true}""");
+        await _db.Transport.SendAsync(Queue, [message]);
+        var consumer = _db.Consumer("poison-worker", Queue, MessagingDatabase.Options(o => o.MaxAttempts = 3));
+        var handlerFixed = false;
+        Task Handler(ReceivedMessage m, ConsumeContext ctx, CancellationToken ct) =>
+            handlerFixed ? MessagingDatabase.RecordAsync(m, ctx, "poison-worker", ct) : throw new InvalidOperationException("cannot parse the order");
+
+        var deadline = Stopwatch.StartNew();
+        while (await _db.CountAsync("SELECT count(*) FROM dead_letters WHERE message_id = $1", message.MessageId) == 0 && deadline.Elapsed < TimeSpan.FromSeconds(30))
+        {
+            if (await consumer.ProcessOnceAsync(Handler) == 0)
+            {
+                await Task.Delay(20);
+            }
+        }
+
+        var letter = (await new DeadLetterStore(_db.DataSource).ListAsync(tenant, 10)).Single();
+        Assert.AreEqual(message.MessageId, letter.MessageId);
+        Assert.AreEqual(3, letter.Attempts);
+        StringAssert.Contains(letter.LastError, "cannot parse the order");
+        Assert.AreEqual(0, await _db.CountAsync("SELECT count(*) FROM queue_messages WHERE message_id = $1", message.MessageId));
+        Assert.AreEqual(0, await _db.CountAsync("SELECT count(*) FROM handled WHERE message_id = $1", message.MessageId), "a failed attempt leaves nothing behind");
+
+        handlerFixed = true;
+        Assert.IsTrue(await new DeadLetterStore(_db.DataSource).ReplayAsync(letter.Id, tenant));
+        Assert.IsFalse(await new DeadLetterStore(_db.DataSource).ReplayAsync(letter.Id, tenant), "a letter is replayed once");
+        Assert.AreEqual(1, await consumer.ProcessOnceAsync(Handler));
+
+        Assert.AreEqual(1, await _db.CountAsync("SELECT count(*) FROM handled WHERE message_id = $1", message.MessageId));
+        Assert.IsNotNull((await new DeadLetterStore(_db.DataSource).ListAsync(tenant, 10)).Single().ReplayedAt);
+    }
+
+    [TestMethod]
+    public async Task An_organization_sees_and_replays_only_its_own_dead_letters()
+    {
+        const string Queue = "isolated";
+        var (tenantA, tenantB) = (await _db.CreateOrganizationAsync(), await _db.CreateOrganizationAsync());
+        await _db.Transport.SendAsync(Queue, [new OutgoingMessage(Guid.CreateVersion7(), tenantB, "test.isolated", "{}")]);
+        var claimed = (await _db.Transport.ReceiveAsync(Queue, 1, TimeSpan.FromMinutes(1))).Single();
+        await _db.Transport.DeadLetterAsync(claimed, "failed");
+        var store = new DeadLetterStore(_db.DataSource);
+        var letterOfB = (await store.ListAsync(tenantB, 10)).Single();
+
+        Assert.IsEmpty(await store.ListAsync(tenantA, 10));
+        Assert.IsFalse(await store.ReplayAsync(letterOfB.Id, tenantA));
+        Assert.AreEqual(0, await _db.CountAsync("SELECT count(*) FROM queue_messages WHERE queue = $1", Queue));
+        Assert.Contains(letterOfB.Id, (await store.ListAsync(tenantId: null, 100)).Select(l => l.Id), "the platform sees every organization's");
+    }
+
+    [TestMethod]
+    public async Task Higher_priority_comes_first_and_a_delayed_message_waits_until_due()
+    {
+        const string Queue = "ordering";
+        var low = new OutgoingMessage(Guid.CreateVersion7(), null, "test.low", "{}");
+        var high = new OutgoingMessage(Guid.CreateVersion7(), null, "test.high", "{}", Priority: 5);
+        var later = new OutgoingMessage(Guid.CreateVersion7(), null, "test.later", "{}", NotBefore: DateTimeOffset.UtcNow.AddSeconds(1));
+        await _db.Transport.SendAsync(Queue, [low, high, later]);
+
+        var now = await _db.Transport.ReceiveAsync(Queue, 10, TimeSpan.FromMinutes(1));
+        CollectionAssert.AreEqual(new[] { high.MessageId, low.MessageId }, now.Select(m => m.MessageId).ToArray());
+
+        await Task.Delay(TimeSpan.FromSeconds(1.2));
+        Assert.AreEqual(later.MessageId, (await _db.Transport.ReceiveAsync(Queue, 10, TimeSpan.FromMinutes(1))).Single().MessageId);
+    }
+
+    [TestMethod]
+    public async Task A_message_whose_lease_ran_out_is_delivered_again_and_the_stale_claim_cannot_settle_it()
+    {
+        const string Queue = "leases";
+        await _db.Transport.SendAsync(Queue, [new OutgoingMessage(Guid.CreateVersion7(), null, "test.lease", "{}")]);
+        var first = (await _db.Transport.ReceiveAsync(Queue, 1, TimeSpan.FromMilliseconds(200))).Single();
+        Assert.IsEmpty(await _db.Transport.ReceiveAsync(Queue, 1, TimeSpan.FromMinutes(1)), "hidden while leased");
+
+        await Task.Delay(400);
+        var second = (await _db.Transport.ReceiveAsync(Queue, 1, TimeSpan.FromMinutes(1))).Single();
+
+        Assert.AreEqual(first.MessageId, second.MessageId);
+        Assert.AreEqual(2, second.Attempts);
+        Assert.IsFalse(await _db.Transport.CompleteAsync(first), "the crashed consumer's claim is void");
+        Assert.IsTrue(await _db.Transport.CompleteAsync(second));
+    }
+
+    [TestMethod]
+    public async Task An_idle_consumer_wakes_when_a_message_is_sent_instead_of_waiting_out_its_poll()
+    {
+        const string Queue = "wakeup";
+        await _db.Transport.WaitAsync(Queue, TimeSpan.FromMilliseconds(300)); // starts listening
+        var waited = Stopwatch.StartNew();
+        var waiting = _db.Transport.WaitAsync(Queue, TimeSpan.FromSeconds(30));
+        await Task.Delay(200);
+
+        await _db.Transport.SendAsync(Queue, [new OutgoingMessage(Guid.CreateVersion7(), null, "test.wakeup", "{}")]);
+        await waiting;
+
+        Assert.IsLessThan(TimeSpan.FromSeconds(10), waited.Elapsed);
+    }
+}
