@@ -30,6 +30,7 @@ app.MapAuditApi();
 app.MapSecurityApi();
 app.MapApiKeysApi();
 app.MapInvitationsApi();
+app.MapDeadLettersApi();
 
 app.Run();
 

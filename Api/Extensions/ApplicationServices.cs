@@ -4,6 +4,7 @@ using Platform.Audit;
 using Platform.Caching;
 using Platform.Data;
 using Platform.Identity;
+using Platform.Messaging;
 using Platform.RateLimiting;
 using Platform.Security;
 
@@ -34,6 +35,7 @@ internal static class ApplicationServices
         builder.Services.AddAudit();
         builder.AddAccessControl();
         builder.AddSecurityMonitoring();
+        builder.AddMessaging();
         builder.AddTenantRateLimiting();
         builder.Services.AddScoped<IRateLimitRejectionObserver, RateLimitSecurityEvents>();
         builder.AddPlatformAuthentication();

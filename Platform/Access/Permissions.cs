@@ -300,6 +300,16 @@ public static class Permissions
         public const string Delete = "workflows.delete";
     }
 
+    /// <summary>Messages the platform could not deliver to the organization's handlers.</summary>
+    public static class Messaging
+    {
+        [Permission(SystemRoleRank.Admin, "View failed messages", "See messages that failed every attempt, with their last error.")]
+        public const string DeadLettersRead = "messaging.dead_letters.read";
+
+        [Permission(SystemRoleRank.Admin, "Replay failed messages", "Queue a failed message again once its cause is fixed.")]
+        public const string DeadLettersReplay = "messaging.dead_letters.replay";
+    }
+
     /// <summary>Outgoing webhooks.</summary>
     public static class Webhooks
     {

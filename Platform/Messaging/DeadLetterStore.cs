@@ -9,15 +9,84 @@ namespace Platform.Messaging;
 /// </summary>
 public sealed class DeadLetterStore(NpgsqlDataSource dataSource)
 {
-    /// <summary>Newest first; <paramref name="tenantId"/> null lists every organization's (platform operators).</summary>
-    public async Task<IReadOnlyList<DeadLetter>> ListAsync(Guid? tenantId, int limit, CancellationToken cancellationToken = default)
+    private const string Columns = "id, queue, message_id, tenant_id, type, payload::text, attempts, last_error, enqueued_at, dead_at, replayed_at";
+
+    /// <summary>
+    /// Newest first, <paramref name="limit"/> at a time, continuing after (<paramref name="beforeDeadAt"/>, <paramref name="beforeId"/>)
+    /// when given; <paramref name="tenantId"/> null lists every organization's (platform operators).
+    /// </summary>
+    public async Task<IReadOnlyList<DeadLetter>> ListAsync(Guid? tenantId, int limit, DateTimeOffset? beforeDeadAt = null, Guid? beforeId = null, CancellationToken cancellationToken = default)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await using var batch = Scoped(connection, tenantId,
+            $"""
+            SELECT {Columns} FROM dead_letters
+            WHERE $2::timestamptz IS NULL OR (dead_at, id) < ($2, $3)
+            ORDER BY dead_at DESC, id DESC LIMIT $1
+            """,
+            limit, beforeDeadAt, beforeId ?? Guid.Empty);
+        return await ReadAsync(batch, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>One letter, if <paramref name="tenantId"/> may see it.</summary>
+    public async Task<DeadLetter?> GetAsync(Guid deadLetterId, Guid? tenantId, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var batch = Scoped(connection, tenantId, $"SELECT {Columns} FROM dead_letters WHERE id = $1", deadLetterId);
+        return (await ReadAsync(batch, cancellationToken).ConfigureAwait(false)).SingleOrDefault();
+    }
+
+    /// <summary>
+    /// Queues the message again under its original id, with fresh attempts, and marks the letter replayed. False when
+    /// there is no such letter for <paramref name="tenantId"/> or it was replayed already.
+    /// </summary>
+    public async Task<bool> ReplayAsync(Guid deadLetterId, Guid? tenantId, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        if (tenantId is { } id)
+        {
+            await TenantSession.ApplyAsync(connection, transaction, id, userId: null, cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            await TenantSession.ApplySystemAsync(connection, transaction, cancellationToken).ConfigureAwait(false);
+        }
+
+        var replayed = await ReplayAsync(connection, transaction, deadLetterId, cancellationToken).ConfigureAwait(false);
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return replayed;
+    }
+
+    /// <summary>The replay inside the caller's transaction (keyed by the caller), e.g. beside its audit entry.</summary>
+    public static async Task<bool> ReplayAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Guid deadLetterId, CancellationToken cancellationToken = default)
+    {
+        await using var command = new NpgsqlCommand(
             """
-            SELECT id, queue, message_id, tenant_id, type, payload::text, attempts, last_error, enqueued_at, dead_at, replayed_at
-            FROM dead_letters ORDER BY dead_at DESC, id LIMIT $1
-            """, limit);
+            WITH letter AS (
+                UPDATE dead_letters SET replayed_at = now() WHERE id = $1 AND replayed_at IS NULL
+                RETURNING queue, message_id, tenant_id, type, payload, priority),
+            queued AS (
+                INSERT INTO queue_messages (queue, message_id, tenant_id, type, payload, priority)
+                SELECT queue, message_id, tenant_id, type, payload, priority FROM letter
+                ON CONFLICT (queue, message_id) DO NOTHING)
+            SELECT pg_notify($2, queue) FROM letter
+            """, connection, transaction)
+        {
+            Parameters = { new() { Value = deadLetterId }, new() { Value = PostgresQueueTransport.NotifyChannel } },
+        };
+        var replayed = false;
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            replayed = true;
+        }
+
+        return replayed;
+    }
+
+    private static async Task<IReadOnlyList<DeadLetter>> ReadAsync(NpgsqlBatch batch, CancellationToken cancellationToken)
+    {
         var letters = new List<DeadLetter>();
         await using var reader = await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
@@ -31,41 +100,12 @@ public sealed class DeadLetterStore(NpgsqlDataSource dataSource)
         return letters;
     }
 
-    /// <summary>
-    /// Queues the message again under its original id, with fresh attempts, and marks the letter replayed. False when
-    /// there is no such letter for <paramref name="tenantId"/> or it was replayed already.
-    /// </summary>
-    public async Task<bool> ReplayAsync(Guid deadLetterId, Guid? tenantId, CancellationToken cancellationToken = default)
-    {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        await using var batch = Scoped(connection, tenantId,
-            """
-            WITH letter AS (
-                UPDATE dead_letters SET replayed_at = now() WHERE id = $1 AND replayed_at IS NULL
-                RETURNING queue, message_id, tenant_id, type, payload, priority),
-            queued AS (
-                INSERT INTO queue_messages (queue, message_id, tenant_id, type, payload, priority)
-                SELECT queue, message_id, tenant_id, type, payload, priority FROM letter
-                ON CONFLICT (queue, message_id) DO NOTHING
-                RETURNING queue)
-            SELECT pg_notify($2, queue) FROM letter
-            """, deadLetterId, PostgresQueueTransport.NotifyChannel);
-        var replayed = false;
-        await using var reader = await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-        {
-            replayed = true;
-        }
-
-        return replayed;
-    }
-
-    private static NpgsqlBatch Scoped(NpgsqlConnection connection, Guid? tenantId, string sql, params object[] parameters)
+    private static NpgsqlBatch Scoped(NpgsqlConnection connection, Guid? tenantId, string sql, params object?[] parameters)
     {
         var command = new NpgsqlBatchCommand(sql);
         foreach (var parameter in parameters)
         {
-            command.Parameters.Add(new NpgsqlParameter { Value = parameter });
+            command.Parameters.Add(new NpgsqlParameter { Value = parameter ?? DBNull.Value });
         }
 
         var scope = tenantId is { } id ? TenantSession.Command(id, userId: null) : TenantSession.SystemCommand();

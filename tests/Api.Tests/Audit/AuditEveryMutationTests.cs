@@ -66,6 +66,16 @@ public sealed class AuditEveryMutationTests
                 _offset = await CountAsync() - before - 1;
                 return response;
             }),
+            ("POST /api/v1/dead-letters/{deadLetterId:guid}/replay", async () =>
+            {
+                // A message of the organization that failed every attempt, through the real queue.
+                var queue = _api.Services.GetRequiredService<Platform.Messaging.PostgresQueueTransport>();
+                await queue.SendAsync("audited-events", [new Platform.Messaging.OutgoingMessage(Guid.CreateVersion7(), _owner.OrganizationId, "customer.created", "{}")]);
+                var claimed = (await queue.ReceiveAsync("audited-events", 1, TimeSpan.FromMinutes(1))).Single();
+                await queue.DeadLetterAsync(claimed, "handler failed");
+                var letter = (await _api.Services.GetRequiredService<Platform.Messaging.DeadLetterStore>().ListAsync(_owner.OrganizationId, 1)).Single();
+                return await _owner.Client.PostAsync($"/api/v1/dead-letters/{letter.Id}/replay", null);
+            }),
             ("DELETE /api/v1/security/contacts/{userId:guid}", () => _owner.Client.DeleteAsync($"/api/v1/security/contacts/{_owner.UserId}")),
             ("DELETE /api/v1/users/{userId:guid}", async () =>
             {

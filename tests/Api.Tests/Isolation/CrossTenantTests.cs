@@ -81,7 +81,7 @@ public sealed partial class CrossTenantTests
         }
 
         // Lists of A never show B's rows.
-        foreach (var list in new[] { "/api/v1/users", "/api/v1/roles", "/api/v1/api-keys", "/api/v1/security/ip-rules", "/api/v1/audit/logs", "/api/v1/audit/access-review", "/api/v1/account/sessions", "/api/v1/security/contacts", "/api/v1/invitations" })
+        foreach (var list in new[] { "/api/v1/users", "/api/v1/roles", "/api/v1/api-keys", "/api/v1/security/ip-rules", "/api/v1/audit/logs", "/api/v1/audit/access-review", "/api/v1/account/sessions", "/api/v1/security/contacts", "/api/v1/invitations", "/api/v1/dead-letters" })
         {
             foreach (var (who, client) in new[] { ("member", _a.Client), ("api key", _aKey) })
             {
@@ -116,7 +116,22 @@ public sealed partial class CrossTenantTests
             ["invitationId"] = await IdAsync(invitation),
             // Alerts are created by the platform, not by a request: a random id stands for B's.
             ["alertId"] = Guid.NewGuid().ToString(),
+            ["deadLetterId"] = (await DeadLetterOfAsync(owner.OrganizationId)).ToString(),
         };
+    }
+
+    /// <summary>A message of the organization that failed every attempt, as the Workers leave it.</summary>
+    private static async Task<Guid> DeadLetterOfAsync(Guid organizationId)
+    {
+        await using var connection = new Npgsql.NpgsqlConnection(_api.Database.OwnerConnectionString);
+        await connection.OpenAsync();
+        await using var command = new Npgsql.NpgsqlCommand(
+            """
+            INSERT INTO dead_letters (queue, message_id, tenant_id, type, payload, priority, attempts, last_error, enqueued_at)
+            VALUES ('integration-events', gen_random_uuid(), $1, 'customer.created', '{}', 0, 5, 'handler failed', now())
+            RETURNING id
+            """, connection) { Parameters = { new() { Value = organizationId } } };
+        return (Guid)(await command.ExecuteScalarAsync())!;
     }
 
     private static async Task<string> IdAsync(HttpResponseMessage created)
@@ -149,7 +164,7 @@ public sealed partial class CrossTenantTests
     private static async Task<string> SnapshotOfBAsync()
     {
         var parts = new List<string>();
-        foreach (var list in new[] { "/api/v1/users", "/api/v1/roles", "/api/v1/api-keys", "/api/v1/security/ip-rules", "/api/v1/account/sessions", "/api/v1/security/contacts", "/api/v1/invitations" })
+        foreach (var list in new[] { "/api/v1/users", "/api/v1/roles", "/api/v1/api-keys", "/api/v1/security/ip-rules", "/api/v1/account/sessions", "/api/v1/security/contacts", "/api/v1/invitations", "/api/v1/dead-letters" })
         {
             var json = JsonDocument.Parse(await _b.Client.GetStringAsync(list)).RootElement;
             // Last-used and last-seen times move with B's own reads; compare everything else.
