@@ -50,9 +50,10 @@ public sealed class OutboxTests
         var consumer = _db.Consumer("crash-worker", "crash-events");
         Task Handle(ReceivedMessage m, ConsumeContext ctx, CancellationToken ct) => MessagingDatabase.RecordAsync(m, ctx, "crash-worker", ct);
 
-        // The send reaches the queue, then the relay's process dies before its transaction marks the event published.
-        var dying = new OutboxRelay(_db.DataSource, new DiesAfterSending(_db.Transport), options);
-        await Assert.ThrowsExactlyAsync<IOException>(() => dying.RelayOnceAsync());
+        // The send reaches the queue, then the relay's database connection is killed before its transaction
+        // marks the event published (as when its process dies).
+        var dying = new OutboxRelay(_db.DataSource, new ConnectionKilledAfterSending(_db.Transport, _db.Database.SuperuserConnectionString), options);
+        await Assert.ThrowsAsync<NpgsqlException>(() => dying.RelayOnceAsync());
         Assert.AreEqual(1, await _db.CountAsync("SELECT count(*) FROM outbox_messages WHERE id = $1 AND published_at IS NULL", integrationEvent.Id));
 
         // The message is consumed meanwhile; the restarted relay publishes the same event again.
@@ -116,12 +117,20 @@ public sealed class OutboxTests
         }
     }
 
-    private sealed class DiesAfterSending(IMessageTransport inner) : IMessageTransport
+    /// <summary>Sends, then terminates the relay's backend: the one holding outbox rows locked, idle in its transaction.</summary>
+    private sealed class ConnectionKilledAfterSending(IMessageTransport inner, string superuserConnectionString) : IMessageTransport
     {
         public async Task SendAsync(string queue, IReadOnlyList<OutgoingMessage> messages, CancellationToken cancellationToken = default)
         {
             await inner.SendAsync(queue, messages, cancellationToken);
-            throw new IOException("the relay's process died");
+            await using var connection = new NpgsqlConnection(superuserConnectionString);
+            await connection.OpenAsync(cancellationToken);
+            await using var kill = new NpgsqlCommand(
+                """
+                SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
+                WHERE datname = current_database() AND state = 'idle in transaction' AND query LIKE '%FROM outbox_messages%FOR UPDATE SKIP LOCKED%'
+                """, connection);
+            Assert.AreEqual(1L, await kill.ExecuteScalarAsync(cancellationToken), "exactly the relay's connection was killed");
         }
 
         public Task<IReadOnlyList<ReceivedMessage>> ReceiveAsync(string queue, int maxMessages, TimeSpan lease, CancellationToken cancellationToken = default) =>
