@@ -7,6 +7,7 @@ using Platform.Data;
 using Platform.Data.Paging;
 using Platform.Identity.Sessions;
 using Platform.Tenancy;
+using Platform.Messaging;
 
 namespace Api.Apis;
 
@@ -95,6 +96,7 @@ public static class UsersApi
         db.Members.Remove(member);
         await db.SaveChangesAsync(cancellationToken);
         await audit.RecordAsync("member.removed", "user", userId.ToString(), before: new { userId, member.JoinedAt }, cancellationToken: cancellationToken);
+        await Outbox.AddAsync(db, IntegrationEvent.Create(EventTypes.MemberRemoved, tenantId, new { userId }), cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         await permissions.InvalidateTenantAsync(tenantId, cancellationToken);
         await sessions.RevokeAllAsync(userId, "removed from the organization", cancellationToken);

@@ -4,6 +4,7 @@ using Npgsql;
 using Platform.Audit;
 using Platform.Tenancy;
 using Platform.Validation;
+using Platform.Messaging;
 
 namespace Platform.Access;
 
@@ -155,6 +156,8 @@ public sealed partial class RoleService(NpgsqlDataSource dataSource, PermissionE
         if (added)
         {
             await AuditAsync(transaction, tenantId, actorId, "role.assigned", $"{userId}/{roleId}", null, new { userId, roleId, role = role.Name }, cancellationToken);
+            await Outbox.AddAsync(transaction.Connection, transaction.Transaction,
+                IntegrationEvent.Create(EventTypes.MemberRoleAssigned, tenantId, new { userId, roleId, role = role.Name }), cancellationToken);
         }
 
         await transaction.CommitAsync(cancellationToken);
@@ -206,6 +209,8 @@ public sealed partial class RoleService(NpgsqlDataSource dataSource, PermissionE
         if (removed)
         {
             await AuditAsync(transaction, tenantId, actorId, "role.unassigned", $"{userId}/{roleId}", new { userId, roleId, role = role.Name }, null, cancellationToken);
+            await Outbox.AddAsync(transaction.Connection, transaction.Transaction,
+                IntegrationEvent.Create(EventTypes.MemberRoleUnassigned, tenantId, new { userId, roleId, role = role.Name }), cancellationToken);
         }
 
         await transaction.CommitAsync(cancellationToken);

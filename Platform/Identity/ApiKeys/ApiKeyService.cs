@@ -7,6 +7,7 @@ using Platform.Identity.Tokens;
 using Platform.Security;
 using Platform.Tenancy;
 using Platform.Validation;
+using Platform.Messaging;
 
 namespace Platform.Identity.ApiKeys;
 
@@ -81,6 +82,7 @@ public sealed class ApiKeyService(PlatformDbContext db, TenantContext tenant, Pe
         db.Add(key);
         await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
         await audit.RecordAsync("api_key.created", "api_key", key.Id.ToString(), after: new { key.Name, key.Prefix, key.Permissions, key.ExpiresAt }, cancellationToken: cancellationToken).ConfigureAwait(false);
+        await Outbox.AddAsync(db, IntegrationEvent.Create(EventTypes.ApiKeyCreated, key.TenantId, new { apiKeyId = key.Id, key.Name, key.Prefix, key.ExpiresAt }), cancellationToken).ConfigureAwait(false);
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         return new CreatedApiKey(key, token.ToString());
     }
@@ -100,6 +102,7 @@ public sealed class ApiKeyService(PlatformDbContext db, TenantContext tenant, Pe
         key.RevokedAt = clock.GetUtcNow();
         await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
         await audit.RecordAsync("api_key.revoked", "api_key", key.Id.ToString(), before: new { key.Name, key.Prefix }, cancellationToken: cancellationToken).ConfigureAwait(false);
+        await Outbox.AddAsync(db, IntegrationEvent.Create(EventTypes.ApiKeyRevoked, key.TenantId, new { apiKeyId = key.Id, key.Name, key.Prefix }), cancellationToken).ConfigureAwait(false);
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         return true;
     }

@@ -8,6 +8,7 @@ using Platform.Identity.Email;
 using Platform.Identity.Tokens;
 using Platform.Tenancy;
 using Platform.Validation;
+using Platform.Messaging;
 
 namespace Platform.Identity.Invitations;
 
@@ -77,6 +78,8 @@ public sealed class InvitationService(
             db.Add(invitation);
             await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
             await audit.RecordAsync("invitation.created", "invitation", invitation.Id.ToString(), after: new { invitation.Email, role = role.Name, invitation.ExpiresAt }, cancellationToken: cancellationToken).ConfigureAwait(false);
+            await Outbox.AddAsync(db, IntegrationEvent.Create(EventTypes.UserInvited, tenantId,
+                new { invitationId = invitation.Id, invitation.Email, roleId = role.Id, invitation.ExpiresAt }), cancellationToken).ConfigureAwait(false);
             await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         }
 
@@ -168,6 +171,7 @@ public sealed class InvitationService(
             $"INSERT INTO member_roles (tenant_id, user_id, role_id, granted_by) VALUES ({token.TenantId}, {user.Id}, {invitation.RoleId}, {invitation.InvitedBy}) ON CONFLICT DO NOTHING",
             cancellationToken).ConfigureAwait(false);
         await audit.RecordAsync("invitation.accepted", "invitation", invitation.Id.ToString(), after: new { userId = user.Id, invitation.RoleId }, cancellationToken: cancellationToken).ConfigureAwait(false);
+        await Outbox.AddAsync(db, IntegrationEvent.Create(EventTypes.MemberJoined, token.TenantId, new { userId = user.Id, invitation.RoleId }), cancellationToken).ConfigureAwait(false);
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         await permissions.InvalidateTenantAsync(token.TenantId, cancellationToken).ConfigureAwait(false);
         return (AcceptOutcome.Joined, user.Id);
