@@ -61,12 +61,31 @@ public sealed partial class PostgresQueueTransport(NpgsqlDataSource dataSource, 
         await using var batch = SystemBatch(
             connection,
             """
-            WITH claimed AS (
-                SELECT id FROM queue_messages
-                WHERE queue = $1 AND available_at <= now()
-                ORDER BY priority DESC, available_at, id
+            WITH RECURSIVE tenants (tenant_id) AS (
+                -- Each organization with messages on the queue: a loose index scan, one probe apiece.
+                (SELECT tenant_id FROM queue_messages WHERE queue = $1 AND tenant_id IS NOT NULL ORDER BY tenant_id LIMIT 1)
+                UNION ALL
+                SELECT (SELECT q.tenant_id FROM queue_messages q WHERE q.queue = $1 AND q.tenant_id > t.tenant_id ORDER BY q.tenant_id LIMIT 1)
+                FROM tenants t WHERE t.tenant_id IS NOT NULL),
+            candidates AS (
+                -- Each one's next due messages (platform messages, without a tenant, count as one more), numbered by turn.
+                SELECT c.id, c.priority, c.available_at, row_number() OVER (PARTITION BY c.tenant_id ORDER BY c.priority DESC, c.available_at, c.id) AS turn
+                FROM (
+                    SELECT n.id, n.tenant_id, n.priority, n.available_at
+                    FROM tenants t CROSS JOIN LATERAL (
+                        SELECT id, tenant_id, priority, available_at FROM queue_messages q
+                        WHERE q.queue = $1 AND q.tenant_id = t.tenant_id AND q.available_at <= now()
+                        ORDER BY q.priority DESC, q.available_at, q.id LIMIT $2) n
+                    UNION ALL
+                    (SELECT id, tenant_id, priority, available_at FROM queue_messages q
+                     WHERE q.queue = $1 AND q.tenant_id IS NULL AND q.available_at <= now()
+                     ORDER BY q.priority DESC, q.available_at, q.id LIMIT $2)) c),
+            claimed AS (
+                -- Priority first; within a priority, organizations take turns.
+                SELECT q.id FROM queue_messages q JOIN candidates c ON c.id = q.id
+                ORDER BY c.priority DESC, c.turn, c.available_at, c.id
                 LIMIT $2
-                FOR UPDATE SKIP LOCKED)
+                FOR UPDATE OF q SKIP LOCKED)
             UPDATE queue_messages m
             SET available_at = now() + $3, attempts = m.attempts + 1, lease_token = gen_random_uuid()
             FROM claimed WHERE m.id = claimed.id
@@ -87,7 +106,7 @@ public sealed partial class PostgresQueueTransport(NpgsqlDataSource dataSource, 
             }
         }
 
-        // UPDATE ... RETURNING keeps no order: hand them out in the order they were claimed by.
+        // UPDATE ... RETURNING keeps no order: priority first, then oldest.
         return [.. claimed.OrderByDescending(m => m.Priority).ThenBy(m => m.Id)];
     }
 

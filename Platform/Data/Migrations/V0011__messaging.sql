@@ -50,7 +50,9 @@ CREATE TABLE queue_messages (
     -- The same message sent twice (a relay that died before recording its send) is queued once.
     UNIQUE (queue, message_id)
 );
-CREATE INDEX queue_messages_ready ON queue_messages (queue, priority DESC, available_at, id);
+-- Claims walk the organizations with queued messages (one probe each) and take each one's next due
+-- messages from here, so one organization's backlog cannot starve another's.
+CREATE INDEX queue_messages_ready ON queue_messages (queue, tenant_id, priority DESC, available_at, id);
 
 CREATE TABLE dead_letters (
     id           uuid        PRIMARY KEY DEFAULT gen_random_uuid(),

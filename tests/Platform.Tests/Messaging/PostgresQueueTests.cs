@@ -119,6 +119,26 @@ public sealed class PostgresQueueTests
     }
 
     [TestMethod]
+    public async Task One_organizations_backlog_does_not_starve_another()
+    {
+        const string Queue = "fairness";
+        var (noisy, quiet) = (await _db.CreateOrganizationAsync(), await _db.CreateOrganizationAsync());
+        var backlog = Enumerable.Range(0, 500).Select(_ => new OutgoingMessage(Guid.CreateVersion7(), noisy, "test.noisy", "{}")).ToArray();
+        await _db.Transport.SendAsync(Queue, backlog);
+        var late = Enumerable.Range(0, 3).Select(_ => new OutgoingMessage(Guid.CreateVersion7(), quiet, "test.quiet", "{}")).ToArray();
+        await _db.Transport.SendAsync(Queue, late);
+        await _db.Transport.SendAsync(Queue, [new OutgoingMessage(Guid.CreateVersion7(), null, "test.platform", "{}")]);
+
+        var first = await _db.Transport.ReceiveAsync(Queue, 10, TimeSpan.FromMinutes(1));
+
+        Assert.HasCount(10, first);
+        CollectionAssert.IsSubsetOf(late.Select(m => m.MessageId).ToArray(), first.Select(m => m.MessageId).ToArray(), "the quiet organization's messages come in the first claim");
+        Assert.AreEqual(1, first.Count(m => m.TenantId is null), "platform messages take turns too");
+        var noisyTaken = first.Where(m => m.TenantId == noisy).Select(m => m.MessageId).ToArray();
+        CollectionAssert.AreEqual(backlog.Take(noisyTaken.Length).Select(m => m.MessageId).ToArray(), noisyTaken, "each organization's own messages stay in order");
+    }
+
+    [TestMethod]
     public async Task A_message_whose_lease_ran_out_is_delivered_again_and_the_stale_claim_cannot_settle_it()
     {
         const string Queue = "leases";
