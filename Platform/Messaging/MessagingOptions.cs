@@ -31,6 +31,9 @@ public sealed class MessagingOptions
     /// <summary>Longest an idle consumer sleeps without a notification (notifications wake it sooner).</summary>
     public TimeSpan IdlePoll { get; set; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>How long published events, inbox entries and replayed dead letters are kept (default 7 days).</summary>
+    public TimeSpan Retention { get; set; } = TimeSpan.FromDays(7);
+
     /// <summary>The queues an event of <paramref name="type"/> goes to.</summary>
     public IEnumerable<string> QueuesFor(string type) =>
         Routes.Where(route => route.Value.Any(pattern => Matches(pattern, type))).Select(route => route.Key);

@@ -8,8 +8,8 @@ namespace Platform.Messaging;
 public static class MessagingServiceCollectionExtensions
 {
     /// <summary>
-    /// Adds the PostgreSQL queue as <see cref="IMessageTransport"/>, the <see cref="OutboxRelay"/> and the
-    /// <see cref="DeadLetterStore"/>, with <see cref="MessagingOptions"/> bound from <c>Messaging</c>.
+    /// Adds the PostgreSQL queue as <see cref="IMessageTransport"/>, the <see cref="OutboxRelay"/>, the
+    /// <see cref="DeadLetterStore"/> and <see cref="MessagingRetention"/>, with <see cref="MessagingOptions"/> bound from <c>Messaging</c>.
     /// Needs the platform database registered.
     /// </summary>
     public static IHostApplicationBuilder AddMessaging(this IHostApplicationBuilder builder)
@@ -20,6 +20,7 @@ public static class MessagingServiceCollectionExtensions
         builder.Services.TryAddSingleton<IMessageTransport>(provider => provider.GetRequiredService<PostgresQueueTransport>());
         builder.Services.TryAddSingleton<OutboxRelay>();
         builder.Services.TryAddSingleton<DeadLetterStore>();
+        builder.Services.TryAddSingleton<MessagingRetention>();
         return builder;
     }
 }

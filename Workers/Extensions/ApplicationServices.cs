@@ -26,5 +26,6 @@ internal static class ApplicationServices
         builder.Services.AddHostedService<SigningKeyRotationJob>();
         builder.AddMessaging();
         builder.Services.AddHostedService<OutboxRelayJob>();
+        builder.Services.AddHostedService<MessagingRetentionJob>();
     }
 }
