@@ -59,6 +59,19 @@ internal sealed class MessagingDatabase : IAsyncDisposable
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
+    /// <summary>A change's transaction as a request runs it: keyed to the organization, the event beside the change.</summary>
+    public async Task WriteEventAsync(Guid tenant, IntegrationEvent integrationEvent, bool commit = true)
+    {
+        await using var connection = await DataSource.OpenConnectionAsync();
+        await using var transaction = await connection.BeginTransactionAsync();
+        await Platform.Tenancy.TenantSession.ApplyAsync(connection, transaction, tenant, userId: null, CancellationToken.None);
+        await Outbox.AddAsync(connection, transaction, integrationEvent);
+        if (commit)
+        {
+            await transaction.CommitAsync();
+        }
+    }
+
     public async Task<Guid> CreateOrganizationAsync()
     {
         var id = Guid.NewGuid();

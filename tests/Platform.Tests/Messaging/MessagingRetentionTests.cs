@@ -1,5 +1,4 @@
 using Platform.Messaging;
-using Platform.Tenancy;
 
 namespace Platform.Tests.Messaging;
 
@@ -20,7 +19,7 @@ public sealed class MessagingRetentionTests
         var tenant = await _db.CreateOrganizationAsync();
         var options = MessagingDatabase.Options(o => o.Routes["retention-events"] = ["*"]);
         var published = IntegrationEvent.Create("customer.created", tenant, new { });
-        await AddToOutboxAsync(tenant, published);
+        await _db.WriteEventAsync(tenant, published);
         while (await new OutboxRelay(_db.DataSource, _db.Transport, options).RelayOnceAsync() > 0)
         {
         }
@@ -28,7 +27,7 @@ public sealed class MessagingRetentionTests
         var handled = await _db.Consumer("retention-worker", "retention-events", options)
             .ProcessOnceAsync((m, ctx, ct) => MessagingDatabase.RecordAsync(m, ctx, "retention-worker", ct));
         var pending = IntegrationEvent.Create("customer.updated", tenant, new { });
-        await AddToOutboxAsync(tenant, pending);
+        await _db.WriteEventAsync(tenant, pending);
         await _db.Transport.SendAsync("retention-dead", [new OutgoingMessage(Guid.CreateVersion7(), tenant, "x.replayed", "{}"), new OutgoingMessage(Guid.CreateVersion7(), tenant, "x.kept", "{}")]);
         foreach (var message in await _db.Transport.ReceiveAsync("retention-dead", 10, TimeSpan.FromMinutes(1)))
         {
@@ -57,7 +56,7 @@ public sealed class MessagingRetentionTests
         var tenant = await _db.CreateOrganizationAsync();
         var options = MessagingDatabase.Options(o => o.Routes["fresh-events"] = ["*"]);
         var fresh = IntegrationEvent.Create("customer.created", tenant, new { });
-        await AddToOutboxAsync(tenant, fresh);
+        await _db.WriteEventAsync(tenant, fresh);
         while (await new OutboxRelay(_db.DataSource, _db.Transport, options).RelayOnceAsync() > 0)
         {
         }
@@ -65,14 +64,5 @@ public sealed class MessagingRetentionTests
         await new MessagingRetention(_db.DataSource, options).CleanUpAsync(DateTimeOffset.UtcNow);
 
         Assert.AreEqual(1, await _db.CountAsync("SELECT count(*) FROM outbox_messages WHERE id = $1 AND published_at IS NOT NULL", fresh.Id));
-    }
-
-    private static async Task AddToOutboxAsync(Guid tenant, IntegrationEvent integrationEvent)
-    {
-        await using var connection = await _db.DataSource.OpenConnectionAsync();
-        await using var transaction = await connection.BeginTransactionAsync();
-        await TenantSession.ApplyAsync(connection, transaction, tenant, userId: null, CancellationToken.None);
-        await Outbox.AddAsync(connection, transaction, integrationEvent);
-        await transaction.CommitAsync();
     }
 }

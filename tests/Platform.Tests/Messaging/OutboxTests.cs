@@ -1,7 +1,6 @@
 using Microsoft.Extensions.Options;
 using Npgsql;
 using Platform.Messaging;
-using Platform.Tenancy;
 
 namespace Platform.Tests.Messaging;
 
@@ -24,8 +23,8 @@ public sealed class OutboxTests
         var options = Routed("rollback-events");
         var rolledBack = IntegrationEvent.Create("customer.created", tenant, new { name = "Never" });
         var committed = IntegrationEvent.Create("customer.created", tenant, new { name = "Ada" });
-        await WriteAsync(tenant, rolledBack, commit: false);
-        await WriteAsync(tenant, committed, commit: true);
+        await _db.WriteEventAsync(tenant, rolledBack, commit: false);
+        await _db.WriteEventAsync(tenant, committed, commit: true);
 
         var relay = new OutboxRelay(_db.DataSource, _db.Transport, options);
         while (await relay.RelayOnceAsync() > 0)
@@ -46,7 +45,7 @@ public sealed class OutboxTests
         var tenant = await _db.CreateOrganizationAsync();
         var options = Routed("crash-events");
         var integrationEvent = IntegrationEvent.Create("invoice.overdue", tenant, new { invoice = 42 });
-        await WriteAsync(tenant, integrationEvent, commit: true);
+        await _db.WriteEventAsync(tenant, integrationEvent, commit: true);
         var consumer = _db.Consumer("crash-worker", "crash-events");
         Task Handle(ReceivedMessage m, ConsumeContext ctx, CancellationToken ct) => MessagingDatabase.RecordAsync(m, ctx, "crash-worker", ct);
 
@@ -77,8 +76,8 @@ public sealed class OutboxTests
         });
         var invoice = IntegrationEvent.Create("invoice.paid", tenant, new { });
         var customer = IntegrationEvent.Create("customer.created", tenant, new { });
-        await WriteAsync(tenant, invoice, commit: true);
-        await WriteAsync(tenant, customer, commit: true);
+        await _db.WriteEventAsync(tenant, invoice, commit: true);
+        await _db.WriteEventAsync(tenant, customer, commit: true);
 
         var relay = new OutboxRelay(_db.DataSource, _db.Transport, options);
         while (await relay.RelayOnceAsync() > 0)
@@ -96,26 +95,13 @@ public sealed class OutboxTests
     {
         var (tenantA, tenantB) = (await _db.CreateOrganizationAsync(), await _db.CreateOrganizationAsync());
 
-        var error = await Assert.ThrowsExactlyAsync<PostgresException>(() => WriteAsync(tenantA, IntegrationEvent.Create("customer.created", tenantB, new { }), commit: true));
+        var error = await Assert.ThrowsExactlyAsync<PostgresException>(() => _db.WriteEventAsync(tenantA, IntegrationEvent.Create("customer.created", tenantB, new { }), commit: true));
 
         StringAssert.Contains(error.MessageText, "row-level security");
     }
 
     private static IOptions<MessagingOptions> Routed(string queue) =>
         Microsoft.Extensions.Options.Options.Create(new MessagingOptions { Routes = new(StringComparer.Ordinal) { [queue] = ["*"] } });
-
-    /// <summary>A change's transaction as a request runs it: keyed to the organization, the event beside the change.</summary>
-    private static async Task WriteAsync(Guid tenant, IntegrationEvent integrationEvent, bool commit)
-    {
-        await using var connection = await _db.DataSource.OpenConnectionAsync();
-        await using var transaction = await connection.BeginTransactionAsync();
-        await TenantSession.ApplyAsync(connection, transaction, tenant, userId: null, CancellationToken.None);
-        await Outbox.AddAsync(connection, transaction, integrationEvent);
-        if (commit)
-        {
-            await transaction.CommitAsync();
-        }
-    }
 
     /// <summary>Sends, then terminates the relay's backend: the one holding outbox rows locked, idle in its transaction.</summary>
     private sealed class ConnectionKilledAfterSending(IMessageTransport inner, string superuserConnectionString) : IMessageTransport
