@@ -47,22 +47,23 @@ public sealed class TenantSessionInterceptor : IDbCommandInterceptor, IDbTransac
         return result;
     }
 
-    public DbTransaction TransactionStarted(DbConnection connection, TransactionEndEventData eventData, DbTransaction result)
-    {
-        ApplyAsync(connection, eventData, result, CancellationToken.None).AsTask().GetAwaiter().GetResult();
-        return result;
-    }
-
     public async ValueTask<DbTransaction> TransactionUsedAsync(DbConnection connection, TransactionEventData eventData, DbTransaction result, CancellationToken cancellationToken = default)
     {
         await ApplyAsync(connection, eventData, result, cancellationToken).ConfigureAwait(false);
         return result;
     }
 
-    public DbTransaction TransactionUsed(DbConnection connection, TransactionEventData eventData, DbTransaction result)
+    // EF's synchronous paths (BeginTransaction, UseTransaction) get the same statement, waited for.
+    public DbTransaction TransactionStarted(DbConnection connection, TransactionEndEventData eventData, DbTransaction result) =>
+        ApplyAndWait(connection, eventData, result);
+
+    public DbTransaction TransactionUsed(DbConnection connection, TransactionEventData eventData, DbTransaction result) =>
+        ApplyAndWait(connection, eventData, result);
+
+    private static DbTransaction ApplyAndWait(DbConnection connection, TransactionEventData eventData, DbTransaction transaction)
     {
-        ApplyAsync(connection, eventData, result, CancellationToken.None).AsTask().GetAwaiter().GetResult();
-        return result;
+        ApplyAsync(connection, eventData, transaction, CancellationToken.None).AsTask().GetAwaiter().GetResult();
+        return transaction;
     }
 
     private static async ValueTask ApplyAsync(DbConnection connection, TransactionEventData eventData, DbTransaction transaction, CancellationToken cancellationToken)
