@@ -31,6 +31,7 @@ app.MapSecurityApi();
 app.MapApiKeysApi();
 app.MapInvitationsApi();
 app.MapDeadLettersApi();
+app.MapNotificationsApi();
 
 app.Run();
 

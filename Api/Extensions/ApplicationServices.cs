@@ -5,6 +5,7 @@ using Platform.Caching;
 using Platform.Data;
 using Platform.Identity;
 using Platform.Messaging;
+using Platform.Notifications;
 using Platform.RateLimiting;
 using Platform.Security;
 
@@ -36,6 +37,7 @@ internal static class ApplicationServices
         builder.AddAccessControl();
         builder.AddSecurityMonitoring();
         builder.AddMessaging();
+        builder.Services.AddNotifications();
         builder.AddTenantRateLimiting();
         builder.Services.AddScoped<IRateLimitRejectionObserver, RateLimitSecurityEvents>();
         builder.AddPlatformAuthentication();

@@ -76,6 +76,14 @@ public sealed class AuditEveryMutationTests
                 var letter = (await _api.Services.GetRequiredService<Platform.Messaging.DeadLetterStore>().ListAsync(_owner.OrganizationId, 1)).Single();
                 return await _owner.Client.PostAsync($"/api/v1/dead-letters/{letter.Id}/replay", null);
             }),
+            ("POST /api/v1/notifications/{notificationId:guid}/read", async () =>
+            {
+                await using var scope = _api.Services.CreateAsyncScope();
+                var sent = await scope.ServiceProvider.GetRequiredService<Platform.Notifications.NotificationService>()
+                    .SendAsync(_owner.OrganizationId, _owner.UserId, "test.audit", "Read me");
+                return await _owner.Client.PostAsync($"/api/v1/notifications/{sent.Id}/read", null);
+            }),
+            ("POST /api/v1/notifications/read", () => Post("/api/v1/notifications/read", new { ids = (Guid[]?)null })),
             ("DELETE /api/v1/security/contacts/{userId:guid}", () => _owner.Client.DeleteAsync($"/api/v1/security/contacts/{_owner.UserId}")),
             ("DELETE /api/v1/users/{userId:guid}", async () =>
             {

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
@@ -81,7 +82,7 @@ public sealed partial class CrossTenantTests
         }
 
         // Lists of A never show B's rows.
-        foreach (var list in new[] { "/api/v1/users", "/api/v1/roles", "/api/v1/api-keys", "/api/v1/security/ip-rules", "/api/v1/audit/logs", "/api/v1/audit/access-review", "/api/v1/account/sessions", "/api/v1/security/contacts", "/api/v1/invitations", "/api/v1/dead-letters" })
+        foreach (var list in new[] { "/api/v1/users", "/api/v1/roles", "/api/v1/api-keys", "/api/v1/security/ip-rules", "/api/v1/audit/logs", "/api/v1/audit/access-review", "/api/v1/account/sessions", "/api/v1/security/contacts", "/api/v1/invitations", "/api/v1/dead-letters", "/api/v1/notifications" })
         {
             foreach (var (who, client) in new[] { ("member", _a.Client), ("api key", _aKey) })
             {
@@ -117,7 +118,16 @@ public sealed partial class CrossTenantTests
             // Alerts are created by the platform, not by a request: a random id stands for B's.
             ["alertId"] = Guid.NewGuid().ToString(),
             ["deadLetterId"] = (await DeadLetterOfAsync(owner.OrganizationId)).ToString(),
+            ["notificationId"] = (await NotificationForAsync(owner)).ToString(),
         };
+    }
+
+    /// <summary>An unread notification of the member, as the platform sends it.</summary>
+    private static async Task<Guid> NotificationForAsync(ApiFactory.SignedIn member)
+    {
+        await using var scope = _api.Services.CreateAsyncScope();
+        var notifications = scope.ServiceProvider.GetRequiredService<Platform.Notifications.NotificationService>();
+        return (await notifications.SendAsync(member.OrganizationId, member.UserId, "test.isolation", "For your eyes only")).Id;
     }
 
     /// <summary>A message of the organization that failed every attempt, as the Workers leave it.</summary>
@@ -164,7 +174,7 @@ public sealed partial class CrossTenantTests
     private static async Task<string> SnapshotOfBAsync()
     {
         var parts = new List<string>();
-        foreach (var list in new[] { "/api/v1/users", "/api/v1/roles", "/api/v1/api-keys", "/api/v1/security/ip-rules", "/api/v1/account/sessions", "/api/v1/security/contacts", "/api/v1/invitations", "/api/v1/dead-letters" })
+        foreach (var list in new[] { "/api/v1/users", "/api/v1/roles", "/api/v1/api-keys", "/api/v1/security/ip-rules", "/api/v1/account/sessions", "/api/v1/security/contacts", "/api/v1/invitations", "/api/v1/dead-letters", "/api/v1/notifications" })
         {
             var json = JsonDocument.Parse(await _b.Client.GetStringAsync(list)).RootElement;
             // Last-used and last-seen times move with B's own reads; compare everything else.

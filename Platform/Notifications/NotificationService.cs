@@ -1,0 +1,144 @@
+using System.Text.Json;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+using Platform.Audit;
+using Platform.Caching;
+using Platform.Tenancy;
+using Platform.Validation;
+
+namespace Platform.Notifications;
+
+/// <summary>One in-app notification of a member.</summary>
+public sealed record Notification(Guid Id, string Type, string Title, string? Body, string? Link, DateTimeOffset CreatedAt, DateTimeOffset? ReadAt);
+
+/// <summary>
+/// Members' in-app notifications: sent by the platform, listed and marked read by their member only (row-level
+/// security keys both the organization and the user). Each one sent is also published on the member's Redis channel,
+/// which the Api's event stream relays to connected clients at once.
+/// </summary>
+public sealed partial class NotificationService(NpgsqlDataSource dataSource, RedisClient redis, AuditWriter audit, RequestOrigin origin, ILogger<NotificationService> logger)
+{
+    public const int MaxTitleLength = 200;
+    public const int MaxBodyLength = 2000;
+
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    private const string Columns = "id, type, title, body, link, created_at, read_at";
+
+    /// <summary>The Redis channel that carries a member's new notifications (JSON), for live streams.</summary>
+    public static string Channel(Guid tenantId, Guid userId) => $"notifications:{tenantId:N}:{userId:N}";
+
+    /// <summary>Sends a notification to a member of the organization.</summary>
+    /// <exception cref="ValidationFailedException">A text is empty or too long.</exception>
+    public async Task<Notification> SendAsync(Guid tenantId, Guid userId, string type, string title, string? body = null, string? link = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(type);
+        ArgumentNullException.ThrowIfNull(title);
+        title = title.Trim();
+        if (title.Length is 0 or > MaxTitleLength)
+        {
+            throw ValidationFailedException.For("title", $"A notification title is 1 to {MaxTitleLength} characters.");
+        }
+
+        if (body?.Length > MaxBodyLength)
+        {
+            throw ValidationFailedException.For("body", $"A notification body is at most {MaxBodyLength} characters.");
+        }
+
+        Notification notification;
+        await using (var transaction = await TenantTransaction.BeginAsync(dataSource, tenantId, userId: null, cancellationToken).ConfigureAwait(false))
+        {
+            await using var insert = transaction.Command(
+                $"INSERT INTO notifications (tenant_id, user_id, type, title, body, link) VALUES ($1, $2, $3, $4, $5, $6) RETURNING {Columns}",
+                tenantId, userId, type, title, body, link);
+            notification = (await ReadAsync(insert, cancellationToken).ConfigureAwait(false)).Single();
+            await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        try
+        {
+            await redis.PublishAsync(Channel(tenantId, userId), JsonSerializer.Serialize(notification, Json), cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception error) when (RedisFailure.IsUnavailable(error))
+        {
+            // Stored all the same: the member sees it on the next list, only not live.
+            LogPublishFailed(logger, tenantId, userId, error);
+        }
+
+        return notification;
+    }
+
+    /// <summary>Newest first, continuing after (<paramref name="beforeCreatedAt"/>, <paramref name="beforeId"/>) when given.</summary>
+    public async Task<IReadOnlyList<Notification>> ListAsync(
+        Guid tenantId, Guid userId, int limit, DateTimeOffset? beforeCreatedAt = null, Guid? beforeId = null, bool unreadOnly = false, CancellationToken cancellationToken = default)
+    {
+        await using var transaction = await TenantTransaction.BeginAsync(dataSource, tenantId, userId, cancellationToken).ConfigureAwait(false);
+        await using var select = transaction.Command(
+            $"""
+            SELECT {Columns} FROM notifications
+            WHERE tenant_id = $1 AND user_id = $2 AND (NOT $3 OR read_at IS NULL)
+              AND ($4::timestamptz IS NULL OR (created_at, id) < ($4, $5))
+            ORDER BY created_at DESC, id DESC LIMIT $6
+            """,
+            tenantId, userId, unreadOnly, beforeCreatedAt, beforeId ?? Guid.Empty, limit);
+        return await ReadAsync(select, cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task<long> UnreadCountAsync(Guid tenantId, Guid userId, CancellationToken cancellationToken = default)
+    {
+        await using var transaction = await TenantTransaction.BeginAsync(dataSource, tenantId, userId, cancellationToken).ConfigureAwait(false);
+        await using var count = transaction.Command("SELECT count(*) FROM notifications WHERE tenant_id = $1 AND user_id = $2 AND read_at IS NULL", tenantId, userId);
+        return (long)(await count.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+    }
+
+    /// <summary>Marks one of the member's notifications read; false when there is no such unread notification of theirs.</summary>
+    public async Task<bool> MarkReadAsync(Guid tenantId, Guid userId, Guid notificationId, CancellationToken cancellationToken = default)
+    {
+        await using var transaction = await TenantTransaction.BeginAsync(dataSource, tenantId, userId, cancellationToken).ConfigureAwait(false);
+        await using var update = transaction.Command(
+            "UPDATE notifications SET read_at = now() WHERE tenant_id = $1 AND user_id = $2 AND id = $3 AND read_at IS NULL", tenantId, userId, notificationId);
+        if (await update.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 0)
+        {
+            return false;
+        }
+
+        await AuditAsync(transaction, tenantId, userId, "notification.read", notificationId.ToString(), new { notificationId }, cancellationToken).ConfigureAwait(false);
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return true;
+    }
+
+    /// <summary>Marks every unread notification of the member read (or only <paramref name="ids"/>); returns how many.</summary>
+    public async Task<int> MarkAllReadAsync(Guid tenantId, Guid userId, IReadOnlyCollection<Guid>? ids = null, CancellationToken cancellationToken = default)
+    {
+        await using var transaction = await TenantTransaction.BeginAsync(dataSource, tenantId, userId, cancellationToken).ConfigureAwait(false);
+        await using var update = transaction.Command(
+            "UPDATE notifications SET read_at = now() WHERE tenant_id = $1 AND user_id = $2 AND read_at IS NULL AND ($3::uuid[] IS NULL OR id = ANY($3))",
+            tenantId, userId, ids?.ToArray());
+        var marked = await update.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        await AuditAsync(transaction, tenantId, userId, "notification.read_all", null, new { marked }, cancellationToken).ConfigureAwait(false);
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return marked;
+    }
+
+    private static async Task<IReadOnlyList<Notification>> ReadAsync(NpgsqlCommand command, CancellationToken cancellationToken)
+    {
+        var notifications = new List<Notification>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            notifications.Add(new Notification(
+                reader.GetGuid(0), reader.GetString(1), reader.GetString(2), reader.IsDBNull(3) ? null : reader.GetString(3),
+                reader.IsDBNull(4) ? null : reader.GetString(4), reader.GetFieldValue<DateTimeOffset>(5), reader.IsDBNull(6) ? null : reader.GetFieldValue<DateTimeOffset>(6)));
+        }
+
+        return notifications;
+    }
+
+    private async Task AuditAsync(TenantTransaction transaction, Guid tenantId, Guid userId, string action, string? resourceId, object after, CancellationToken cancellationToken) =>
+        await audit.AppendAsync(transaction.Connection, transaction.Transaction, new AuditEntry(
+            tenantId, AuditActorType.User, userId, action, "notification", resourceId, AuditChanges.Of(null, after),
+            origin.Ip, origin.UserAgent, System.Diagnostics.Activity.Current?.TraceId.ToString()), cancellationToken).ConfigureAwait(false);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Notification for {TenantId}/{UserId} stored but not streamed live (Redis)")]
+    private static partial void LogPublishFailed(ILogger logger, Guid tenantId, Guid userId, Exception error);
+}
