@@ -45,7 +45,7 @@ public sealed partial class MessageConsumer(
             {
                 claimed = await ProcessOnceAsync(handler, cancellationToken).ConfigureAwait(false);
             }
-            catch (Exception error) when (error is NpgsqlException or TimeoutException or IOException)
+            catch (Exception error) when (error is NpgsqlException or TimeoutException or IOException or HttpRequestException)
             {
                 LogTransportFailed(logger, Name, Queue, error);
                 claimed = 0;

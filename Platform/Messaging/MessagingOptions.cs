@@ -6,6 +6,12 @@ public sealed class MessagingOptions
     public const string SectionName = "Messaging";
 
     /// <summary>
+    /// Where queues live: <c>postgres</c> (default, <see cref="PostgresQueueTransport"/>) or <c>servicebus</c>
+    /// (<see cref="ServiceBus.ServiceBusRestTransport"/>, configured under <c>Messaging:ServiceBus</c>).
+    /// </summary>
+    public string Transport { get; set; } = "postgres";
+
+    /// <summary>
     /// Which queues receive which event types: a type, a prefix ending in <c>.*</c> (<c>customer.*</c>), or <c>*</c>.
     /// Every event goes to each queue with a matching pattern (one queue per consuming module).
     /// </summary>

@@ -47,7 +47,11 @@ internal sealed class MessagingDatabase : IAsyncDisposable
     }
 
     public MessageConsumer Consumer(string name, string queue, IOptions<MessagingOptions>? options = null) =>
-        new(name, queue, Transport, DataSource, options ?? Options(), NullLogger<MessageConsumer>.Instance);
+        Consumer(name, queue, Transport, options);
+
+    /// <summary>A consumer over another transport (Service Bus), with this database's inbox.</summary>
+    public MessageConsumer Consumer(string name, string queue, IMessageTransport transport, IOptions<MessagingOptions>? options = null) =>
+        new(name, queue, transport, DataSource, options ?? Options(), NullLogger<MessageConsumer>.Instance);
 
     /// <summary>A handler that records the message in <c>handled</c>, in the consumer's transaction.</summary>
     public static async Task RecordAsync(ReceivedMessage message, ConsumeContext context, string consumer, CancellationToken cancellationToken)
