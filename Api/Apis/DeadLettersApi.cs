@@ -60,9 +60,9 @@ public static class DeadLettersApi
 
         // The replay and its audit entry commit together, in a transaction keyed to the organization.
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-        var replayed = await DeadLetterStore.ReplayAsync(
+        var replayed = await letters.ReplayAsync(
             (NpgsqlConnection)db.Database.GetDbConnection(), (NpgsqlTransaction)transaction.GetDbTransaction(), deadLetterId, cancellationToken);
-        if (!replayed)
+        if (replayed is null)
         {
             return AuthApi.Problem(StatusCodes.Status409Conflict, "already_replayed", "This message was replayed already.");
         }

@@ -5,9 +5,10 @@ namespace Platform.Messaging;
 
 /// <summary>
 /// Messages that failed every attempt: listed and replayed per organization (row-level security keyed to it), or
-/// across organizations by the platform (no tenant: the system scope).
+/// across organizations by the platform (no tenant: the system scope). A replay sends the message again through
+/// the configured <see cref="IMessageTransport"/>, so it reaches its consumers whichever transport runs.
 /// </summary>
-public sealed class DeadLetterStore(NpgsqlDataSource dataSource)
+public sealed class DeadLetterStore(NpgsqlDataSource dataSource, IMessageTransport transport)
 {
     private const string Columns = "id, queue, message_id, tenant_id, type, payload::text, attempts, last_error, enqueued_at, dead_at, replayed_at";
 
@@ -55,46 +56,60 @@ public sealed class DeadLetterStore(NpgsqlDataSource dataSource)
 
         var replayed = await ReplayAsync(connection, transaction, deadLetterId, cancellationToken).ConfigureAwait(false);
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-        return replayed;
+        return replayed is not null;
     }
 
-    /// <summary>The replay inside the caller's transaction (keyed by the caller), e.g. beside its audit entry.</summary>
-    public static async Task<bool> ReplayAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Guid deadLetterId, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// The replay inside the caller's transaction (keyed by the caller), e.g. beside its audit entry: the letter is
+    /// marked (and locked) first, then the message is sent. A failed send throws, so the caller's rollback leaves the
+    /// letter to replay again; a commit that fails after the send can at worst queue it twice, which consumers'
+    /// inboxes absorb. Null when there is no such letter or it was replayed already.
+    /// </summary>
+    public async Task<DeadLetter?> ReplayAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Guid deadLetterId, CancellationToken cancellationToken = default)
     {
-        await using var command = new NpgsqlCommand(
-            """
-            WITH letter AS (
-                UPDATE dead_letters SET replayed_at = now() WHERE id = $1 AND replayed_at IS NULL
-                RETURNING queue, message_id, tenant_id, type, payload, priority),
-            queued AS (
-                INSERT INTO queue_messages (queue, message_id, tenant_id, type, payload, priority)
-                SELECT queue, message_id, tenant_id, type, payload, priority FROM letter
-                ON CONFLICT (queue, message_id) DO NOTHING)
-            SELECT pg_notify($2, queue) FROM letter
-            """, connection, transaction)
+        DeadLetter? letter;
+        await using (var command = new NpgsqlCommand(
+            $"UPDATE dead_letters SET replayed_at = now() WHERE id = $1 AND replayed_at IS NULL RETURNING {Columns}, priority", connection, transaction)
         {
-            Parameters = { new() { Value = deadLetterId }, new() { Value = PostgresQueueTransport.NotifyChannel } },
-        };
-        var replayed = false;
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            Parameters = { new() { Value = deadLetterId } },
+        })
         {
-            replayed = true;
+            letter = (await ReadAsync(command, cancellationToken).ConfigureAwait(false)).SingleOrDefault();
         }
 
-        return replayed;
+        if (letter is not null)
+        {
+            await transport.SendAsync(letter.Queue, [new OutgoingMessage(letter.MessageId, letter.TenantId, letter.Type, letter.Payload, letter.Priority)], cancellationToken)
+                .ConfigureAwait(false);
+        }
+
+        return letter;
     }
 
-    private static async Task<IReadOnlyList<DeadLetter>> ReadAsync(NpgsqlBatch batch, CancellationToken cancellationToken)
+    private static async Task<IReadOnlyList<DeadLetter>> ReadAsync(System.Data.Common.DbBatch batch, CancellationToken cancellationToken)
+    {
+        await using var reader = await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        return await ReadAsync(reader, cancellationToken).ConfigureAwait(false);
+    }
+
+    private static async Task<IReadOnlyList<DeadLetter>> ReadAsync(NpgsqlCommand command, CancellationToken cancellationToken)
+    {
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        return await ReadAsync(reader, cancellationToken).ConfigureAwait(false);
+    }
+
+    private static async Task<IReadOnlyList<DeadLetter>> ReadAsync(System.Data.Common.DbDataReader reader, CancellationToken cancellationToken)
     {
         var letters = new List<DeadLetter>();
-        await using var reader = await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
             letters.Add(new DeadLetter(
                 reader.GetGuid(0), reader.GetString(1), reader.GetGuid(2), reader.IsDBNull(3) ? null : reader.GetGuid(3), reader.GetString(4),
                 reader.GetString(5), reader.GetInt32(6), reader.GetString(7), reader.GetFieldValue<DateTimeOffset>(8), reader.GetFieldValue<DateTimeOffset>(9),
-                reader.IsDBNull(10) ? null : reader.GetFieldValue<DateTimeOffset>(10)));
+                reader.IsDBNull(10) ? null : reader.GetFieldValue<DateTimeOffset>(10))
+            {
+                Priority = reader.FieldCount > 11 ? reader.GetInt16(11) : (short)0,
+            });
         }
 
         return letters;

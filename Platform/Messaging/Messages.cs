@@ -19,7 +19,11 @@ public sealed record ReceivedMessage(
 
 /// <summary>A message that failed every attempt, kept with its last error until someone replays it.</summary>
 public sealed record DeadLetter(
-    Guid Id, string Queue, Guid MessageId, Guid? TenantId, string Type, string Payload, int Attempts, string LastError, DateTimeOffset EnqueuedAt, DateTimeOffset DeadAt, DateTimeOffset? ReplayedAt);
+    Guid Id, string Queue, Guid MessageId, Guid? TenantId, string Type, string Payload, int Attempts, string LastError, DateTimeOffset EnqueuedAt, DateTimeOffset DeadAt, DateTimeOffset? ReplayedAt)
+{
+    /// <summary>The priority it was sent with, restored when it is replayed.</summary>
+    public short Priority { get; init; }
+}
 
 /// <summary>
 /// Where messages wait for their consumers. <see cref="PostgresQueueTransport"/> is the default; a broker

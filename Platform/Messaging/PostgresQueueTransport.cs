@@ -24,6 +24,7 @@ public sealed partial class PostgresQueueTransport(NpgsqlDataSource dataSource, 
     private readonly CancellationTokenSource _stopping = new();
     private readonly Lock _listenerGate = new();
     private Task? _listener;
+    private int _disposed;
 
     public async Task SendAsync(string queue, IReadOnlyList<OutgoingMessage> messages, CancellationToken cancellationToken = default)
     {
@@ -146,6 +147,12 @@ public sealed partial class PostgresQueueTransport(NpgsqlDataSource dataSource, 
 
     public async ValueTask DisposeAsync()
     {
+        // Registered both as itself and as IMessageTransport, so the container may dispose it twice.
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
         await _stopping.CancelAsync().ConfigureAwait(false);
         if (_listener is { } listener)
         {

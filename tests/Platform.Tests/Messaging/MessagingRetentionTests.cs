@@ -34,7 +34,7 @@ public sealed class MessagingRetentionTests
             await _db.Transport.DeadLetterAsync(message, "failed");
         }
 
-        var store = new DeadLetterStore(_db.DataSource);
+        var store = new DeadLetterStore(_db.DataSource, _db.Transport);
         var replayed = (await store.ListAsync(tenant, 10)).Single(l => l.Type == "x.replayed");
         Assert.IsTrue(await store.ReplayAsync(replayed.Id, tenant));
 

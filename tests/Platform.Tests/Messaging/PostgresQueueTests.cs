@@ -69,7 +69,7 @@ public sealed class PostgresQueueTests
             }
         }
 
-        var letter = (await new DeadLetterStore(_db.DataSource).ListAsync(tenant, 10)).Single();
+        var letter = (await new DeadLetterStore(_db.DataSource, _db.Transport).ListAsync(tenant, 10)).Single();
         Assert.AreEqual(message.MessageId, letter.MessageId);
         Assert.AreEqual(3, letter.Attempts);
         StringAssert.Contains(letter.LastError, "cannot parse the order");
@@ -77,12 +77,12 @@ public sealed class PostgresQueueTests
         Assert.AreEqual(0, await _db.CountAsync("SELECT count(*) FROM handled WHERE message_id = $1", message.MessageId), "a failed attempt leaves nothing behind");
 
         handlerFixed = true;
-        Assert.IsTrue(await new DeadLetterStore(_db.DataSource).ReplayAsync(letter.Id, tenant));
-        Assert.IsFalse(await new DeadLetterStore(_db.DataSource).ReplayAsync(letter.Id, tenant), "a letter is replayed once");
+        Assert.IsTrue(await new DeadLetterStore(_db.DataSource, _db.Transport).ReplayAsync(letter.Id, tenant));
+        Assert.IsFalse(await new DeadLetterStore(_db.DataSource, _db.Transport).ReplayAsync(letter.Id, tenant), "a letter is replayed once");
         Assert.AreEqual(1, await consumer.ProcessOnceAsync(Handler));
 
         Assert.AreEqual(1, await _db.CountAsync("SELECT count(*) FROM handled WHERE message_id = $1", message.MessageId));
-        Assert.IsNotNull((await new DeadLetterStore(_db.DataSource).ListAsync(tenant, 10)).Single().ReplayedAt);
+        Assert.IsNotNull((await new DeadLetterStore(_db.DataSource, _db.Transport).ListAsync(tenant, 10)).Single().ReplayedAt);
     }
 
     [TestMethod]
@@ -93,7 +93,7 @@ public sealed class PostgresQueueTests
         await _db.Transport.SendAsync(Queue, [new OutgoingMessage(Guid.CreateVersion7(), tenantB, "test.isolated", "{}")]);
         var claimed = (await _db.Transport.ReceiveAsync(Queue, 1, TimeSpan.FromMinutes(1))).Single();
         await _db.Transport.DeadLetterAsync(claimed, "failed");
-        var store = new DeadLetterStore(_db.DataSource);
+        var store = new DeadLetterStore(_db.DataSource, _db.Transport);
         var letterOfB = (await store.ListAsync(tenantB, 10)).Single();
 
         Assert.IsEmpty(await store.ListAsync(tenantA, 10));

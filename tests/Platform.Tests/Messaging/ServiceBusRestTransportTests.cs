@@ -201,7 +201,7 @@ public sealed class ServiceBusRestTransportTests
 
         Assert.IsTrue(await transport.DeadLetterAsync(message, "InvalidOperationException: cannot parse"));
 
-        var letter = (await new DeadLetterStore(_db.DataSource).ListAsync(tenant, 10)).Single();
+        var letter = (await new DeadLetterStore(_db.DataSource, _db.Transport).ListAsync(tenant, 10)).Single();
         Assert.AreEqual(Queue, letter.Queue);
         Assert.AreEqual(sent.MessageId, letter.MessageId);
         Assert.AreEqual("customer.broken", letter.Type);
@@ -212,6 +212,13 @@ public sealed class ServiceBusRestTransportTests
         Assert.AreEqual(0, _bus.Count(Queue));
         Assert.IsFalse(await transport.DeadLetterAsync(message, "again"), "the lock is gone");
         Assert.AreEqual(1, await _db.CountAsync("SELECT count(*) FROM dead_letters WHERE message_id = $1", sent.MessageId), "no row without the completion");
+
+        // A replay goes back to Service Bus, not to the PostgreSQL queue.
+        Assert.IsTrue(await new DeadLetterStore(_db.DataSource, transport).ReplayAsync(letter.Id, tenant));
+        var replayed = (await transport.ReceiveAsync(Queue, 1, TimeSpan.FromMinutes(1))).Single();
+        Assert.AreEqual(sent.MessageId, replayed.MessageId);
+        Assert.AreEqual(tenant, replayed.TenantId);
+        Assert.AreEqual(0, await _db.CountAsync("SELECT count(*) FROM queue_messages WHERE message_id = $1", sent.MessageId));
     }
 
     [TestMethod]
