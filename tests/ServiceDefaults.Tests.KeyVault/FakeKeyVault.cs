@@ -13,6 +13,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using TestKit;
 
 namespace ServiceDefaults.KeyVault.Tests;
 
@@ -28,16 +29,12 @@ internal sealed class FakeKeyVault : IAsyncDisposable
 
     private readonly ConcurrentDictionary<string, FakeSecret> _secrets = new(StringComparer.OrdinalIgnoreCase);
     private readonly ConcurrentQueue<SeenRequest> _requests = new();
-    private readonly List<HttpMessageHandler> _handlers = [];
-    private readonly X509Certificate2 _certificate;
-    private WebApplication? _app;
+    private LoopbackHttpsServer _server = null!;
     // Key Vault timestamps have one-second resolution: every change moves this clock a second on,
     // so a changed secret always has a newer "updated" time.
     private long _clock = DateTimeOffset.UtcNow.AddDays(-1).ToUnixTimeSeconds();
 
-    private FakeKeyVault(X509Certificate2 certificate) => _certificate = certificate;
-
-    public Uri VaultUri { get; private set; } = null!;
+    public Uri VaultUri => _server.Endpoint;
 
     /// <summary>Secrets per page of the list; small values exercise <c>nextLink</c> paging.</summary>
     public int PageSize { get; set; } = 25;
@@ -49,17 +46,8 @@ internal sealed class FakeKeyVault : IAsyncDisposable
 
     public static async Task<FakeKeyVault> StartAsync()
     {
-        var vault = new FakeKeyVault(CreateCertificate());
-        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = [], EnvironmentName = "Production" });
-        builder.Logging.ClearProviders();
-        builder.WebHost.ConfigureKestrel(kestrel =>
-            kestrel.Listen(IPAddress.Loopback, 0, listen => listen.UseHttps(vault._certificate)));
-        var app = builder.Build();
-        app.Run(vault.HandleAsync);
-        await app.StartAsync();
-        vault._app = app;
-        var address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.Single();
-        vault.VaultUri = new Uri(address.TrimEnd('/') + "/");
+        var vault = new FakeKeyVault();
+        vault._server = await LoopbackHttpsServer.StartAsync("fake-key-vault", vault.HandleAsync);
         return vault;
     }
 
@@ -71,18 +59,7 @@ internal sealed class FakeKeyVault : IAsyncDisposable
     /// <summary>Client options that trust exactly this vault's certificate and do not retry.</summary>
     public SecretClientOptions ClientOptions()
     {
-        var thumbprint = _certificate.GetCertHashString(HashAlgorithmName.SHA256);
-        var handler = new HttpClientHandler
-        {
-            ServerCertificateCustomValidationCallback = (_, certificate, _, _) =>
-                certificate is not null && string.Equals(certificate.GetCertHashString(HashAlgorithmName.SHA256), thumbprint, StringComparison.Ordinal),
-        };
-        lock (_handlers)
-        {
-            _handlers.Add(handler);
-        }
-
-        var options = new SecretClientOptions { DisableChallengeResourceVerification = true, Transport = new HttpClientTransport(handler) };
+        var options = new SecretClientOptions { DisableChallengeResourceVerification = true, Transport = new HttpClientTransport(_server.CreateHandler()) };
         options.Retry.MaxRetries = 0;
         return options;
     }
@@ -93,20 +70,7 @@ internal sealed class FakeKeyVault : IAsyncDisposable
                                   request.Path.Split('/', StringSplitOptions.RemoveEmptyEntries) is ["secrets", var fetched, ..] &&
                                   string.Equals(fetched, name, StringComparison.OrdinalIgnoreCase));
 
-    public async ValueTask DisposeAsync()
-    {
-        if (_app is not null)
-        {
-            await _app.DisposeAsync();
-        }
-
-        lock (_handlers)
-        {
-            _handlers.ForEach(handler => handler.Dispose());
-        }
-
-        _certificate.Dispose();
-    }
+    public ValueTask DisposeAsync() => _server.DisposeAsync();
 
     private async Task HandleAsync(HttpContext context)
     {
@@ -219,20 +183,6 @@ internal sealed class FakeKeyVault : IAsyncDisposable
         context.Response.StatusCode = (int)status;
         context.Response.ContentType = "application/json; charset=utf-8";
         await context.Response.WriteAsync(body.ToJsonString());
-    }
-
-    private static X509Certificate2 CreateCertificate()
-    {
-        using var key = RSA.Create(2048);
-        var request = new CertificateRequest("CN=fake-key-vault", key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
-        var names = new SubjectAlternativeNameBuilder();
-        names.AddIpAddress(IPAddress.Loopback);
-        request.CertificateExtensions.Add(names.Build());
-        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.1")], critical: false));
-        var now = DateTimeOffset.UtcNow;
-        using var created = request.CreateSelfSigned(now.AddMinutes(-5), now.AddDays(1));
-        // Reloaded from PKCS#12 so Kestrel gets a certificate with a usable private key on every platform.
-        return X509CertificateLoader.LoadPkcs12(created.Export(X509ContentType.Pkcs12), password: null);
     }
 
     private sealed record FakeSecret(string Name, string Value, string Version, bool Enabled, DateTimeOffset? ExpiresOn, long UpdatedOn);

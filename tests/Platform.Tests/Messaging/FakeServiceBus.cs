@@ -13,6 +13,7 @@ using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Platform.Messaging.ServiceBus;
+using TestKit;
 
 namespace Platform.Tests.Messaging;
 
@@ -31,15 +32,11 @@ internal sealed class FakeServiceBus : IAsyncDisposable
     private readonly Lock _gate = new();
     private readonly Dictionary<string, List<FakeMessage>> _queues = new(StringComparer.OrdinalIgnoreCase);
     private readonly Dictionary<string, List<FakeMessage>> _deadLetters = new(StringComparer.OrdinalIgnoreCase);
-    private readonly List<HttpMessageHandler> _handlers = [];
-    private readonly X509Certificate2 _certificate;
-    private WebApplication? _app;
+    private LoopbackHttpsServer _server = null!;
     private long _sequence;
     private int _rejected;
 
-    private FakeServiceBus(X509Certificate2 certificate) => _certificate = certificate;
-
-    public Uri Endpoint { get; private set; } = null!;
+    public Uri Endpoint => _server.Endpoint;
 
     /// <summary>The queues' LockDuration.</summary>
     public TimeSpan LockDuration { get; set; } = TimeSpan.FromSeconds(30);
@@ -49,35 +46,13 @@ internal sealed class FakeServiceBus : IAsyncDisposable
 
     public static async Task<FakeServiceBus> StartAsync()
     {
-        var bus = new FakeServiceBus(CreateCertificate());
-        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = [], EnvironmentName = "Production" });
-        builder.Logging.ClearProviders();
-        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0, listen => listen.UseHttps(bus._certificate)));
-        var app = builder.Build();
-        app.Run(bus.HandleAsync);
-        await app.StartAsync();
-        bus._app = app;
-        var address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.Single();
-        bus.Endpoint = new Uri(address.TrimEnd('/') + "/");
+        var bus = new FakeServiceBus();
+        bus._server = await LoopbackHttpsServer.StartAsync("fake-service-bus", bus.HandleAsync);
         return bus;
     }
 
     /// <summary>A client that trusts exactly this namespace's certificate.</summary>
-    public HttpClient CreateHttpClient()
-    {
-        var thumbprint = _certificate.GetCertHashString(HashAlgorithmName.SHA256);
-        var handler = new HttpClientHandler
-        {
-            ServerCertificateCustomValidationCallback = (_, certificate, _, _) =>
-                certificate is not null && string.Equals(certificate.GetCertHashString(HashAlgorithmName.SHA256), thumbprint, StringComparison.Ordinal),
-        };
-        lock (_handlers)
-        {
-            _handlers.Add(handler);
-        }
-
-        return new HttpClient(handler, disposeHandler: false) { Timeout = TimeSpan.FromSeconds(60) };
-    }
+    public HttpClient CreateHttpClient() => new(_server.CreateHandler(), disposeHandler: false) { Timeout = TimeSpan.FromSeconds(60) };
 
     /// <summary>Messages on the queue (locked, scheduled or available).</summary>
     public int Count(string queue)
@@ -97,20 +72,7 @@ internal sealed class FakeServiceBus : IAsyncDisposable
         }
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        if (_app is not null)
-        {
-            await _app.DisposeAsync();
-        }
-
-        lock (_handlers)
-        {
-            _handlers.ForEach(handler => handler.Dispose());
-        }
-
-        _certificate.Dispose();
-    }
+    public ValueTask DisposeAsync() => _server.DisposeAsync();
 
     private async Task HandleAsync(HttpContext context)
     {
@@ -323,19 +285,6 @@ internal sealed class FakeServiceBus : IAsyncDisposable
 
     private static List<FakeMessage> Queue(Dictionary<string, List<FakeMessage>> queues, string name) =>
         queues.TryGetValue(name, out var messages) ? messages : queues[name] = [];
-
-    private static X509Certificate2 CreateCertificate()
-    {
-        using var key = RSA.Create(2048);
-        var request = new CertificateRequest("CN=fake-service-bus", key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
-        var names = new SubjectAlternativeNameBuilder();
-        names.AddIpAddress(IPAddress.Loopback);
-        request.CertificateExtensions.Add(names.Build());
-        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.1")], critical: false));
-        var now = DateTimeOffset.UtcNow;
-        using var created = request.CreateSelfSigned(now.AddMinutes(-5), now.AddDays(1));
-        return X509CertificateLoader.LoadPkcs12(created.Export(X509ContentType.Pkcs12), password: null);
-    }
 
     private sealed class FakeMessage(long sequence, string messageId, string? label, string body, Dictionary<string, string> userProperties, DateTimeOffset enqueuedAt, DateTimeOffset scheduledAt)
     {
