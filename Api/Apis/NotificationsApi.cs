@@ -25,6 +25,9 @@ public static class NotificationsApi
         api.MapGet("/unread-count", UnreadCountAsync).WithName("CountUnreadNotifications").WithSummary("How many of my notifications are unread.");
         api.MapPost("/{notificationId:guid}/read", MarkReadAsync).WithName("MarkNotificationRead").WithSummary("Mark one of my notifications read.");
         api.MapPost("/read", MarkAllReadAsync).WithName("MarkNotificationsRead").WithSummary("Mark the given notifications read, or all of them when no ids are given.");
+        api.MapGet("/preferences", PreferencesAsync).WithName("ListNotificationPreferences")
+            .WithSummary("My channel choices per notification type (a type not listed is delivered on every channel).");
+        api.MapPut("/preferences", SetPreferenceAsync).WithName("SetNotificationPreference").WithSummary("Choose the channels for one notification type.");
         api.MapGet("/stream", StreamAsync).WithName("StreamNotifications")
             .WithSummary("Server-Sent Events: `ready` with the unread count, then `notification` for each new one, and a keep-alive comment every 15 s.")
             .Produces(StatusCodes.Status200OK, contentType: "text/event-stream");
@@ -38,6 +41,8 @@ public static class NotificationsApi
     public sealed record MarkReadRequest(IReadOnlyList<Guid>? Ids);
 
     public sealed record MarkedResponse(int Marked);
+
+    public sealed record PreferenceRequest(string Type, bool InApp, bool Email);
 
     public static async Task<Results<Ok<Page<NotificationResponse>>, ValidationProblem>> ListAsync(
         int? limit, string? cursor, bool? unreadOnly, NotificationService notifications, TenantContext tenant, CancellationToken cancellationToken)
@@ -61,6 +66,15 @@ public static class NotificationsApi
 
     public static async Task<Ok<MarkedResponse>> MarkAllReadAsync(MarkReadRequest request, NotificationService notifications, TenantContext tenant, CancellationToken cancellationToken) =>
         TypedResults.Ok(new MarkedResponse(await notifications.MarkAllReadAsync(tenant.RequiredTenantId, RequiredUser(tenant), request?.Ids, cancellationToken)));
+
+    public static async Task<Ok<IReadOnlyList<NotificationPreference>>> PreferencesAsync(NotificationService notifications, TenantContext tenant, CancellationToken cancellationToken) =>
+        TypedResults.Ok(await notifications.PreferencesAsync(tenant.RequiredTenantId, RequiredUser(tenant), cancellationToken));
+
+    public static async Task<NoContent> SetPreferenceAsync(PreferenceRequest request, NotificationService notifications, TenantContext tenant, CancellationToken cancellationToken)
+    {
+        await notifications.SetPreferenceAsync(tenant.RequiredTenantId, RequiredUser(tenant), new NotificationPreference(request.Type, request.InApp, request.Email), cancellationToken);
+        return TypedResults.NoContent();
+    }
 
     /// <summary>Relays the member's Redis channel to the client until it disconnects.</summary>
     public static async Task StreamAsync(HttpContext context, NotificationService notifications, RedisClient redis, TenantContext tenant, IHostApplicationLifetime lifetime)

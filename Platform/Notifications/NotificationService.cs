@@ -11,6 +11,9 @@ namespace Platform.Notifications;
 /// <summary>One in-app notification of a member.</summary>
 public sealed record Notification(Guid Id, string Type, string Title, string? Body, string? Link, DateTimeOffset CreatedAt, DateTimeOffset? ReadAt);
 
+/// <summary>A member's choice for one notification type: which channels deliver it.</summary>
+public sealed record NotificationPreference(string Type, bool InApp, bool Email);
+
 /// <summary>
 /// Members' in-app notifications: sent by the platform, listed and marked read by their member only (row-level
 /// security keys both the organization and the user). Each one sent is also published on the member's Redis channel,
@@ -28,9 +31,9 @@ public sealed partial class NotificationService(NpgsqlDataSource dataSource, Red
     /// <summary>The Redis channel that carries a member's new notifications (JSON), for live streams.</summary>
     public static string Channel(Guid tenantId, Guid userId) => $"notifications:{tenantId:N}:{userId:N}";
 
-    /// <summary>Sends a notification to a member of the organization.</summary>
+    /// <summary>Sends a notification to a member of the organization; null when they turned this type off in-app.</summary>
     /// <exception cref="ValidationFailedException">A text is empty or too long.</exception>
-    public async Task<Notification> SendAsync(Guid tenantId, Guid userId, string type, string title, string? body = null, string? link = null, CancellationToken cancellationToken = default)
+    public async Task<Notification?> SendAsync(Guid tenantId, Guid userId, string type, string title, string? body = null, string? link = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(type);
         ArgumentNullException.ThrowIfNull(title);
@@ -45,14 +48,24 @@ public sealed partial class NotificationService(NpgsqlDataSource dataSource, Red
             throw ValidationFailedException.For("body", $"A notification body is at most {MaxBodyLength} characters.");
         }
 
-        Notification notification;
+        Notification? notification;
         await using (var transaction = await TenantTransaction.BeginAsync(dataSource, tenantId, userId: null, cancellationToken).ConfigureAwait(false))
         {
             await using var insert = transaction.Command(
-                $"INSERT INTO notifications (tenant_id, user_id, type, title, body, link) VALUES ($1, $2, $3, $4, $5, $6) RETURNING {Columns}",
+                $"""
+                INSERT INTO notifications (tenant_id, user_id, type, title, body, link)
+                SELECT $1, $2, $3, $4, $5, $6
+                WHERE NOT EXISTS (SELECT 1 FROM notification_preferences p WHERE p.tenant_id = $1 AND p.user_id = $2 AND p.type = $3 AND NOT p.in_app)
+                RETURNING {Columns}
+                """,
                 tenantId, userId, type, title, body, link);
-            notification = (await ReadAsync(insert, cancellationToken).ConfigureAwait(false)).Single();
+            notification = (await ReadAsync(insert, cancellationToken).ConfigureAwait(false)).SingleOrDefault();
             await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        if (notification is null)
+        {
+            return null;
         }
 
         try
@@ -120,6 +133,44 @@ public sealed partial class NotificationService(NpgsqlDataSource dataSource, Red
         return marked;
     }
 
+    /// <summary>The member's choices (types without one deliver on every channel).</summary>
+    public async Task<IReadOnlyList<NotificationPreference>> PreferencesAsync(Guid tenantId, Guid userId, CancellationToken cancellationToken = default)
+    {
+        await using var transaction = await TenantTransaction.BeginAsync(dataSource, tenantId, userId, cancellationToken).ConfigureAwait(false);
+        await using var select = transaction.Command(
+            "SELECT type, in_app, email FROM notification_preferences WHERE tenant_id = $1 AND user_id = $2 ORDER BY type", tenantId, userId);
+        var preferences = new List<NotificationPreference>();
+        await using var reader = await select.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            preferences.Add(new NotificationPreference(reader.GetString(0), reader.GetBoolean(1), reader.GetBoolean(2)));
+        }
+
+        return preferences;
+    }
+
+    /// <summary>Sets the member's channels for one notification type.</summary>
+    /// <exception cref="ValidationFailedException">The type is not a notification type name.</exception>
+    public async Task SetPreferenceAsync(Guid tenantId, Guid userId, NotificationPreference preference, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(preference);
+        if (preference.Type is null || !TypeName().IsMatch(preference.Type))
+        {
+            throw ValidationFailedException.For("type", "A notification type is 1 to 128 lower case letters, digits, '.', '_' or '-', starting with a letter, e.g. invoice.overdue.");
+        }
+
+        await using var transaction = await TenantTransaction.BeginAsync(dataSource, tenantId, userId, cancellationToken).ConfigureAwait(false);
+        await using var upsert = transaction.Command(
+            """
+            INSERT INTO notification_preferences (tenant_id, user_id, type, in_app, email) VALUES ($1, $2, $3, $4, $5)
+            ON CONFLICT (tenant_id, user_id, type) DO UPDATE SET in_app = excluded.in_app, email = excluded.email, updated_at = now()
+            """,
+            tenantId, userId, preference.Type, preference.InApp, preference.Email);
+        await upsert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        await AuditAsync(transaction, tenantId, userId, "notification.preference_set", preference.Type, preference, cancellationToken).ConfigureAwait(false);
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
     private static async Task<IReadOnlyList<Notification>> ReadAsync(NpgsqlCommand command, CancellationToken cancellationToken)
     {
         var notifications = new List<Notification>();
@@ -138,6 +189,10 @@ public sealed partial class NotificationService(NpgsqlDataSource dataSource, Red
         await audit.AppendAsync(transaction.Connection, transaction.Transaction, new AuditEntry(
             tenantId, AuditActorType.User, userId, action, "notification", resourceId, AuditChanges.Of(null, after),
             origin.Ip, origin.UserAgent, System.Diagnostics.Activity.Current?.TraceId.ToString()), cancellationToken).ConfigureAwait(false);
+
+    // The CHECK on notification types.
+    [System.Text.RegularExpressions.GeneratedRegex("^[a-z][a-z0-9_.-]{0,127}$")]
+    private static partial System.Text.RegularExpressions.Regex TypeName();
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Notification for {TenantId}/{UserId} stored but not streamed live (Redis)")]
     private static partial void LogPublishFailed(ILogger logger, Guid tenantId, Guid userId, Exception error);

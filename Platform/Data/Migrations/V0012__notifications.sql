@@ -21,3 +21,20 @@ ALTER TABLE notifications ENABLE ROW LEVEL SECURITY;
 CREATE POLICY notifications_isolation ON notifications
     USING (tenant_id = (SELECT app_current_tenant()) AND (user_id = (SELECT app_current_user()) OR (SELECT app_current_user()) IS NULL))
     WITH CHECK (tenant_id = (SELECT app_current_tenant()) AND (user_id = (SELECT app_current_user()) OR (SELECT app_current_user()) IS NULL));
+
+-- What a member wants of each notification type, per channel; no row means every channel.
+CREATE TABLE notification_preferences (
+    tenant_id  uuid        NOT NULL,
+    user_id    uuid        NOT NULL,
+    type       text        NOT NULL CHECK (type ~ '^[a-z][a-z0-9_.-]{0,127}$'),
+    in_app     boolean     NOT NULL,
+    email      boolean     NOT NULL,
+    updated_at timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (tenant_id, user_id, type),
+    FOREIGN KEY (tenant_id, user_id) REFERENCES organization_members (tenant_id, user_id) ON DELETE CASCADE
+);
+
+ALTER TABLE notification_preferences ENABLE ROW LEVEL SECURITY;
+CREATE POLICY notification_preferences_isolation ON notification_preferences
+    USING (tenant_id = (SELECT app_current_tenant()) AND (user_id = (SELECT app_current_user()) OR (SELECT app_current_user()) IS NULL))
+    WITH CHECK (tenant_id = (SELECT app_current_tenant()) AND user_id = (SELECT app_current_user()));

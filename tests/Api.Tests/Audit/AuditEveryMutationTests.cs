@@ -81,9 +81,10 @@ public sealed class AuditEveryMutationTests
                 await using var scope = _api.Services.CreateAsyncScope();
                 var sent = await scope.ServiceProvider.GetRequiredService<Platform.Notifications.NotificationService>()
                     .SendAsync(_owner.OrganizationId, _owner.UserId, "test.audit", "Read me");
-                return await _owner.Client.PostAsync($"/api/v1/notifications/{sent.Id}/read", null);
+                return await _owner.Client.PostAsync($"/api/v1/notifications/{sent!.Id}/read", null);
             }),
             ("POST /api/v1/notifications/read", () => Post("/api/v1/notifications/read", new { ids = (Guid[]?)null })),
+            ("PUT /api/v1/notifications/preferences", () => Put("/api/v1/notifications/preferences", new { type = "invoice.overdue", inApp = false, email = true })),
             ("DELETE /api/v1/security/contacts/{userId:guid}", () => _owner.Client.DeleteAsync($"/api/v1/security/contacts/{_owner.UserId}")),
             ("DELETE /api/v1/users/{userId:guid}", async () =>
             {

@@ -82,7 +82,7 @@ public sealed partial class CrossTenantTests
         }
 
         // Lists of A never show B's rows.
-        foreach (var list in new[] { "/api/v1/users", "/api/v1/roles", "/api/v1/api-keys", "/api/v1/security/ip-rules", "/api/v1/audit/logs", "/api/v1/audit/access-review", "/api/v1/account/sessions", "/api/v1/security/contacts", "/api/v1/invitations", "/api/v1/dead-letters", "/api/v1/notifications" })
+        foreach (var list in new[] { "/api/v1/users", "/api/v1/roles", "/api/v1/api-keys", "/api/v1/security/ip-rules", "/api/v1/audit/logs", "/api/v1/audit/access-review", "/api/v1/account/sessions", "/api/v1/security/contacts", "/api/v1/invitations", "/api/v1/dead-letters", "/api/v1/notifications", "/api/v1/notifications/preferences" })
         {
             foreach (var (who, client) in new[] { ("member", _a.Client), ("api key", _aKey) })
             {
@@ -127,7 +127,7 @@ public sealed partial class CrossTenantTests
     {
         await using var scope = _api.Services.CreateAsyncScope();
         var notifications = scope.ServiceProvider.GetRequiredService<Platform.Notifications.NotificationService>();
-        return (await notifications.SendAsync(member.OrganizationId, member.UserId, "test.isolation", "For your eyes only")).Id;
+        return (await notifications.SendAsync(member.OrganizationId, member.UserId, "test.isolation", "For your eyes only"))!.Id;
     }
 
     /// <summary>A message of the organization that failed every attempt, as the Workers leave it.</summary>

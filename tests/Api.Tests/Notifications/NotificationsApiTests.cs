@@ -80,6 +80,27 @@ public sealed class NotificationsApiTests
     }
 
     [TestMethod]
+    public async Task A_type_turned_off_in_app_is_not_delivered_and_other_types_still_are()
+    {
+        var member = await MemberAsync("prefers");
+        var set = await member.Client.PutAsJsonAsync("/api/v1/notifications/preferences", new { type = "marketing.news", inApp = false, email = false });
+        var invalid = await member.Client.PutAsJsonAsync("/api/v1/notifications/preferences", new { type = "Not A Type!", inApp = false, email = false });
+        Assert.AreEqual(HttpStatusCode.NoContent, set.StatusCode);
+        Assert.AreEqual(HttpStatusCode.BadRequest, invalid.StatusCode);
+
+        await using var scope = _api.Services.CreateAsyncScope();
+        var notifications = scope.ServiceProvider.GetRequiredService<NotificationService>();
+        var muted = await notifications.SendAsync(member.OrganizationId, member.UserId, "marketing.news", "A newsletter");
+        var delivered = await notifications.SendAsync(member.OrganizationId, member.UserId, "invoice.overdue", "Invoice 9 is overdue");
+
+        Assert.IsNull(muted);
+        Assert.IsNotNull(delivered);
+        var preferences = await member.Client.GetFromJsonAsync<JsonElement>("/api/v1/notifications/preferences");
+        Assert.AreEqual("marketing.news", preferences.EnumerateArray().Single().GetProperty("type").GetString());
+        Assert.AreEqual(1, await UnreadAsync(member));
+    }
+
+    [TestMethod]
     public async Task An_api_key_has_no_inbox()
     {
         var key = await Access.ApiKeyTests.CreateKeyAsync(_api, _owner, "no-inbox", [Permissions.Notifications.Read]);
@@ -101,7 +122,7 @@ public sealed class NotificationsApiTests
     private static async Task<Notification> SendAsync(ApiFactory.SignedIn member, string title)
     {
         await using var scope = _api.Services.CreateAsyncScope();
-        return await scope.ServiceProvider.GetRequiredService<NotificationService>().SendAsync(member.OrganizationId, member.UserId, "test.notice", title);
+        return (await scope.ServiceProvider.GetRequiredService<NotificationService>().SendAsync(member.OrganizationId, member.UserId, "test.notice", title))!;
     }
 
     private static async Task<long> UnreadAsync(ApiFactory.SignedIn member) =>
