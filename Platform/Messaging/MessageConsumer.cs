@@ -9,7 +9,13 @@ namespace Platform.Messaging;
 /// What a handler gets with a message: the transaction its writes must use, so they commit together with the
 /// consumer's record that the message was handled (keyed to the message's organization, or the system scope).
 /// </summary>
-public sealed record ConsumeContext(NpgsqlConnection Connection, NpgsqlTransaction Transaction);
+public sealed record ConsumeContext(NpgsqlConnection Connection, NpgsqlTransaction Transaction)
+{
+    internal List<Func<CancellationToken, Task>> AfterCommit { get; } = [];
+
+    /// <summary>Work to do once the handler's writes are committed (announcing them), never for a rolled-back attempt.</summary>
+    public void OnCommitted(Func<CancellationToken, Task> action) => AfterCommit.Add(action);
+}
 
 /// <summary>Handles one message; throwing means "not handled" (retried, then dead-lettered).</summary>
 public delegate Task MessageHandler(ReceivedMessage message, ConsumeContext context, CancellationToken cancellationToken);
@@ -134,8 +140,22 @@ public sealed partial class MessageConsumer(
             }
         }
 
-        await handler(message, new ConsumeContext(connection, transaction), cancellationToken).ConfigureAwait(false);
+        var context = new ConsumeContext(connection, transaction);
+        await handler(message, context, cancellationToken).ConfigureAwait(false);
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        foreach (var action in context.AfterCommit)
+        {
+            try
+            {
+                await action(cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception error) when (error is not OperationCanceledException)
+            {
+                // The message is handled and committed; what follows is an announcement, not worth a redelivery.
+                LogAfterCommitFailed(logger, Name, message.Type, message.MessageId, error);
+            }
+        }
+
         return true;
     }
 
@@ -147,6 +167,9 @@ public sealed partial class MessageConsumer(
 
     [LoggerMessage(Level = LogLevel.Error, Message = "{Consumer} gave up on {Type} {MessageId} after {Attempts} attempts; moved to dead letters")]
     private static partial void LogDeadLettered(ILogger logger, string consumer, string type, Guid messageId, int attempts, Exception error);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Consumer} handled {Type} {MessageId}, but its follow-up after commit failed")]
+    private static partial void LogAfterCommitFailed(ILogger logger, string consumer, string type, Guid messageId, Exception error);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "{Consumer} could not reach queue {Queue}; trying again shortly")]
     private static partial void LogTransportFailed(ILogger logger, string consumer, string queue, Exception error);

@@ -13,9 +13,14 @@ public sealed class MessagingOptions
 
     /// <summary>
     /// Which queues receive which event types: a type, a prefix ending in <c>.*</c> (<c>customer.*</c>), or <c>*</c>.
-    /// Every event goes to each queue with a matching pattern (one queue per consuming module).
+    /// Every event goes to each queue with a matching pattern (one queue per consuming module); an event no route
+    /// matches is marked published and goes nowhere, so a route must only name a queue something consumes.
     /// </summary>
-    public Dictionary<string, string[]> Routes { get; init; } = new(StringComparer.Ordinal) { ["integration-events"] = ["*"] };
+    public Dictionary<string, string[]> Routes { get; init; } = new(StringComparer.Ordinal)
+    {
+        // The Workers' notifications consumer tells members about changes to their roles.
+        ["notifications"] = ["member.role_assigned", "member.role_unassigned"],
+    };
 
     /// <summary>Events the relay publishes per round.</summary>
     public int RelayBatchSize { get; set; } = 200;

@@ -51,23 +51,45 @@ public sealed partial class NotificationService(NpgsqlDataSource dataSource, Red
         Notification? notification;
         await using (var transaction = await TenantTransaction.BeginAsync(dataSource, tenantId, userId: null, cancellationToken).ConfigureAwait(false))
         {
-            await using var insert = transaction.Command(
-                $"""
-                INSERT INTO notifications (tenant_id, user_id, type, title, body, link)
-                SELECT $1, $2, $3, $4, $5, $6
-                WHERE NOT EXISTS (SELECT 1 FROM notification_preferences p WHERE p.tenant_id = $1 AND p.user_id = $2 AND p.type = $3 AND NOT p.in_app)
-                RETURNING {Columns}
-                """,
-                tenantId, userId, type, title, body, link);
-            notification = (await ReadAsync(insert, cancellationToken).ConfigureAwait(false)).SingleOrDefault();
+            notification = await InsertAsync(transaction.Connection, transaction.Transaction, tenantId, userId, type, title, body, link, cancellationToken).ConfigureAwait(false);
             await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         }
 
-        if (notification is null)
+        if (notification is not null)
         {
-            return null;
+            await PublishAsync(tenantId, userId, notification, cancellationToken).ConfigureAwait(false);
         }
 
+        return notification;
+    }
+
+    /// <summary>
+    /// Stores a notification in the caller's transaction (keyed to the organization), unless the member turned its type
+    /// off in-app; null then. Call <see cref="PublishAsync"/> once the transaction is committed.
+    /// </summary>
+    public static async Task<Notification?> InsertAsync(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, Guid tenantId, Guid userId, string type, string title, string? body, string? link, CancellationToken cancellationToken)
+    {
+        await using var insert = new NpgsqlCommand(
+            $"""
+            INSERT INTO notifications (tenant_id, user_id, type, title, body, link)
+            SELECT $1, $2, $3, $4, $5, $6
+            WHERE NOT EXISTS (SELECT 1 FROM notification_preferences p WHERE p.tenant_id = $1 AND p.user_id = $2 AND p.type = $3 AND NOT p.in_app)
+            RETURNING {Columns}
+            """, connection, transaction)
+        {
+            Parameters =
+            {
+                new() { Value = tenantId }, new() { Value = userId }, new() { Value = type }, new() { Value = title },
+                new() { Value = (object?)body ?? DBNull.Value }, new() { Value = (object?)link ?? DBNull.Value },
+            },
+        };
+        return (await ReadAsync(insert, cancellationToken).ConfigureAwait(false)).SingleOrDefault();
+    }
+
+    /// <summary>Announces a stored notification to the member's live streams; a Redis failure only loses the live part.</summary>
+    public async Task PublishAsync(Guid tenantId, Guid userId, Notification notification, CancellationToken cancellationToken = default)
+    {
         try
         {
             await redis.PublishAsync(Channel(tenantId, userId), JsonSerializer.Serialize(notification, Json), cancellationToken).ConfigureAwait(false);
@@ -77,8 +99,6 @@ public sealed partial class NotificationService(NpgsqlDataSource dataSource, Red
             // Stored all the same: the member sees it on the next list, only not live.
             LogPublishFailed(logger, tenantId, userId, error);
         }
-
-        return notification;
     }
 
     /// <summary>Newest first, continuing after (<paramref name="beforeCreatedAt"/>, <paramref name="beforeId"/>) when given.</summary>

@@ -4,6 +4,7 @@ using Platform.Caching;
 using Platform.Data;
 using Platform.Identity;
 using Platform.Messaging;
+using Platform.Notifications;
 using Platform.Security;
 using Workers.Jobs;
 
@@ -27,5 +28,7 @@ internal static class ApplicationServices
         builder.AddMessaging();
         builder.Services.AddHostedService<OutboxRelayJob>();
         builder.Services.AddHostedService<MessagingRetentionJob>();
+        builder.Services.AddNotifications();
+        builder.Services.AddHostedService<NotificationsConsumerJob>();
     }
 }
