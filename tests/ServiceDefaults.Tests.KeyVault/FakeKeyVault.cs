@@ -1,24 +1,15 @@
 using System.Collections.Concurrent;
 using System.Net;
-using System.Security.Cryptography;
-using System.Security.Cryptography.X509Certificates;
 using System.Text.Json.Nodes;
 using Azure.Core.Pipeline;
 using Azure.Security.KeyVault.Secrets;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Http.Features;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 using TestKit;
 
 namespace ServiceDefaults.KeyVault.Tests;
 
 /// <summary>
-/// A Key Vault on 127.0.0.1 over HTTPS (a self-signed certificate made here) answering the
+/// A Key Vault on 127.0.0.1 over HTTPS (TestKit.LoopbackHttpsServer) answering the
 /// requests SecretClient makes: the bearer challenge on an unauthenticated request, the paged
 /// secret list (<c>GET /secrets</c>, <c>nextLink</c>) and one secret (<c>GET /secrets/{name}/{version?}</c>).
 /// </summary>

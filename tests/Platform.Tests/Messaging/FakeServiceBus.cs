@@ -1,24 +1,16 @@
 using System.Globalization;
 using System.Net;
 using System.Security.Cryptography;
-using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using System.Text.Json.Nodes;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Http.Features;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 using Platform.Messaging.ServiceBus;
 using TestKit;
 
 namespace Platform.Tests.Messaging;
 
 /// <summary>
-/// A Service Bus namespace on 127.0.0.1 over HTTPS (a self-signed certificate made here) speaking the REST contract
+/// A Service Bus namespace on 127.0.0.1 over HTTPS (TestKit.LoopbackHttpsServer) speaking the REST contract
 /// the transport uses: batch send (scheduled enqueue honoured), peek-lock with long poll, complete, unlock, lock
 /// expiry and MaxDeliveryCount into a dead-letter queue. Every request must carry a SAS token signed with
 /// <see cref="KeyName"/>/<see cref="Key"/> for the requested entity (the signature is recomputed), or it gets 401.
