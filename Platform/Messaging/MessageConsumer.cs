@@ -89,12 +89,16 @@ public sealed partial class MessageConsumer(
     {
         try
         {
-            if (await RunHandlerAsync(message, handler, cancellationToken).ConfigureAwait(false))
+            var (ran, completed) = await RunHandlerAsync(message, handler, cancellationToken).ConfigureAwait(false);
+            if (ran)
             {
                 LogHandled(logger, Name, message.Type, message.MessageId);
             }
 
-            await transport.CompleteAsync(message, cancellationToken).ConfigureAwait(false);
+            if (!completed)
+            {
+                await transport.CompleteAsync(message, cancellationToken).ConfigureAwait(false);
+            }
         }
         catch (Exception error) when (error is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
@@ -113,31 +117,39 @@ public sealed partial class MessageConsumer(
         }
     }
 
-    /// <summary>Runs the handler unless this consumer handled the message before; true when it ran.</summary>
-    private async Task<bool> RunHandlerAsync(ReceivedMessage message, MessageHandler handler, CancellationToken cancellationToken)
+    /// <summary>
+    /// Runs the handler unless this consumer handled the message before. Ran: whether it did; completed: whether the
+    /// message left the queue in the same transaction (a transport in this database), so no acknowledgement is left to send.
+    /// </summary>
+    private async Task<(bool Ran, bool Completed)> RunHandlerAsync(ReceivedMessage message, MessageHandler handler, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-        // An organization's message is handled as that organization: its handler cannot touch another's rows.
-        if (message.TenantId is { } tenantId)
+        // One round trip: an organization's message is handled as that organization (its handler cannot touch another's
+        // rows), the inbox says whether it was handled before, and a queue row in this database goes with the commit.
+        await using var batch = new NpgsqlBatch(connection, transaction)
         {
-            await TenantSession.ApplyAsync(connection, transaction, tenantId, userId: null, cancellationToken).ConfigureAwait(false);
-        }
-        else
+            BatchCommands =
+            {
+                message.TenantId is { } tenantId ? TenantSession.Command(tenantId, userId: null) : TenantSession.SystemCommand(),
+                new NpgsqlBatchCommand("INSERT INTO inbox_messages (consumer, message_id, tenant_id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
+                {
+                    Parameters = { new() { Value = Name }, new() { Value = message.MessageId }, new() { Value = (object?)message.TenantId ?? DBNull.Value } },
+                },
+            },
+        };
+        var completes = false;
+        if (transport is ITransactionalCompletion local)
         {
-            await TenantSession.ApplySystemAsync(connection, transaction, cancellationToken).ConfigureAwait(false);
+            batch.BatchCommands.Add(local.CompleteCommand(message));
+            completes = true;
         }
 
-        await using (var inbox = new NpgsqlCommand(
-            "INSERT INTO inbox_messages (consumer, message_id, tenant_id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING", connection, transaction)
+        await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        if (batch.BatchCommands[1].RecordsAffected == 0)
         {
-            Parameters = { new() { Value = Name }, new() { Value = message.MessageId }, new() { Value = (object?)message.TenantId ?? DBNull.Value } },
-        })
-        {
-            if (await inbox.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 0)
-            {
-                return false;
-            }
+            await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+            return (false, completes);
         }
 
         var context = new ConsumeContext(connection, transaction);
@@ -156,7 +168,7 @@ public sealed partial class MessageConsumer(
             }
         }
 
-        return true;
+        return (true, completes);
     }
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "{Consumer} handled {Type} {MessageId}")]

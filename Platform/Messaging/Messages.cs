@@ -1,3 +1,5 @@
+using Npgsql;
+
 namespace Platform.Messaging;
 
 /// <summary>A message to put on a queue. <see cref="MessageId"/> identifies it end to end: sending it twice queues it once.</summary>
@@ -48,4 +50,14 @@ public interface IMessageTransport
 
     /// <summary>Returns when a message may have arrived on <paramref name="queue"/>, or after <paramref name="timeout"/>.</summary>
     Task WaitAsync(string queue, TimeSpan timeout, CancellationToken cancellationToken = default);
+}
+
+/// <summary>
+/// A transport whose queue lives in the consumers' own database: a consumer removes the message in the transaction
+/// of its handler's writes, one round trip and one commit fewer per message, and nothing to acknowledge afterwards.
+/// </summary>
+public interface ITransactionalCompletion
+{
+    /// <summary>The statement that removes <paramref name="message"/>, for the handler's transaction; it removes nothing once the lease was lost.</summary>
+    NpgsqlBatchCommand CompleteCommand(ReceivedMessage message);
 }

@@ -42,6 +42,12 @@ public sealed class MessagingOptions
     /// <summary>Longest an idle consumer sleeps without a notification (notifications wake it sooner).</summary>
     public TimeSpan IdlePoll { get; set; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// How long an idle relay waits before looking at the outbox again: the most an event waits to be published. Polling
+    /// the partial index of unpublished rows is cheap; a NOTIFY per business transaction would serialize their commits.
+    /// </summary>
+    public TimeSpan RelayIdlePoll { get; set; } = TimeSpan.FromMilliseconds(20);
+
     /// <summary>How long published events, inbox entries and replayed dead letters are kept (default 7 days).</summary>
     public TimeSpan Retention { get; set; } = TimeSpan.FromDays(7);
 

@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using Platform.Tenancy;
@@ -13,9 +15,39 @@ namespace Platform.Messaging;
 /// sends them again under the same message ids, which the queue does not queue twice and consumers' inboxes would
 /// not handle twice. A rolled-back change never had a committed outbox row, so it is never published.
 /// </remarks>
-public sealed class OutboxRelay(NpgsqlDataSource dataSource, IMessageTransport transport, IOptions<MessagingOptions> options)
+public sealed partial class OutboxRelay(
+    NpgsqlDataSource dataSource, IMessageTransport transport, IOptions<MessagingOptions> options, ILogger<OutboxRelay>? logger = null)
 {
     private readonly MessagingOptions _options = options.Value;
+    private readonly ILogger _logger = (ILogger?)logger ?? NullLogger.Instance;
+
+    /// <summary>Publishes batch after batch while there are events, then naps; a failed round is logged and tried again.</summary>
+    public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            try
+            {
+                if (await RelayOnceAsync(cancellationToken).ConfigureAwait(false) > 0)
+                {
+                    continue;
+                }
+            }
+            catch (Exception error) when (error is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            {
+                LogFailed(_logger, error);
+            }
+
+            try
+            {
+                await Task.Delay(_options.RelayIdlePoll, cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+    }
 
     /// <summary>Publishes one batch; returns how many events it published (0 when the outbox is empty).</summary>
     public async Task<int> RelayOnceAsync(CancellationToken cancellationToken = default)
@@ -62,4 +94,7 @@ public sealed class OutboxRelay(NpgsqlDataSource dataSource, IMessageTransport t
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         return pending.Count;
     }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Outbox relay round failed; the events stay unpublished and are sent on a later round")]
+    private static partial void LogFailed(ILogger logger, Exception error);
 }

@@ -15,11 +15,12 @@ namespace Platform.Messaging;
 /// <remarks>
 /// Every statement runs in the system scope (messages of all organizations) and in one round trip with it.
 /// </remarks>
-public sealed partial class PostgresQueueTransport(NpgsqlDataSource dataSource, ILogger<PostgresQueueTransport> logger) : IMessageTransport, IAsyncDisposable
+public sealed partial class PostgresQueueTransport(NpgsqlDataSource dataSource, ILogger<PostgresQueueTransport> logger) : IMessageTransport, ITransactionalCompletion, IAsyncDisposable
 {
     /// <summary>The notification channel; the payload names the queue that has new messages.</summary>
     public const string NotifyChannel = "platform_queue";
 
+    private const string CompleteSql = "DELETE FROM queue_messages WHERE id = $1 AND lease_token = $2";
     private readonly ConcurrentDictionary<string, TaskCompletionSource> _arrivals = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _stopping = new();
     private readonly Lock _listenerGate = new();
@@ -114,7 +115,13 @@ public sealed partial class PostgresQueueTransport(NpgsqlDataSource dataSource, 
     public Task<bool> CompleteAsync(ReceivedMessage message, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(message);
-        return ExecuteAsync("DELETE FROM queue_messages WHERE id = $1 AND lease_token = $2", cancellationToken, message.Id, message.LeaseToken);
+        return ExecuteAsync(CompleteSql, cancellationToken, message.Id, message.LeaseToken);
+    }
+
+    public NpgsqlBatchCommand CompleteCommand(ReceivedMessage message)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        return new NpgsqlBatchCommand(CompleteSql) { Parameters = { new() { Value = message.Id }, new() { Value = message.LeaseToken } } };
     }
 
     public Task<bool> RetryAsync(ReceivedMessage message, TimeSpan delay, string reason, CancellationToken cancellationToken = default)

@@ -40,6 +40,31 @@ public sealed class OutboxTests
     }
 
     [TestMethod]
+    public async Task A_running_relay_publishes_an_event_committed_while_it_was_idle_within_its_poll()
+    {
+        var tenant = await _db.CreateOrganizationAsync();
+        var options = Routed("idle-events");
+        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        var running = Task.Run(() => new OutboxRelay(_db.DataSource, _db.Transport, options).RunAsync(stop.Token));
+        await Task.Delay(200); // the relay found nothing and is napping
+
+        var integrationEvent = IntegrationEvent.Create("customer.created", tenant, new { name = "Grace" });
+        await _db.WriteEventAsync(tenant, integrationEvent);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (await _db.CountAsync("SELECT count(*) FROM queue_messages WHERE message_id = $1", integrationEvent.Id) == 0 && !stop.IsCancellationRequested)
+        {
+            await Task.Delay(5);
+        }
+
+        var published = clock.Elapsed;
+        await stop.CancelAsync();
+        await running;
+        Assert.AreEqual(1, await _db.CountAsync("SELECT count(*) FROM queue_messages WHERE message_id = $1", integrationEvent.Id));
+        // The poll is 20 ms; a generous bound keeps a busy machine from failing it while a 500 ms nap still would.
+        Assert.IsTrue(published < TimeSpan.FromMilliseconds(400), $"published after {published.TotalMilliseconds:0} ms");
+    }
+
+    [TestMethod]
     public async Task A_relay_that_dies_after_sending_sends_again_and_the_consumer_still_handles_the_event_once()
     {
         var tenant = await _db.CreateOrganizationAsync();
