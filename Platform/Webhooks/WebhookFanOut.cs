@@ -29,7 +29,7 @@ public sealed class WebhookFanOut(TimeProvider clock)
         await using var fanOut = new NpgsqlCommand(
             """
             WITH subscribed AS (
-                SELECT id FROM webhook_endpoints WHERE tenant_id = $1 AND enabled AND $4 = ANY (event_types)
+                SELECT id FROM webhook_endpoints WHERE tenant_id = $1 AND enabled AND event_types @> ARRAY[$4]
             ), message AS (
                 INSERT INTO webhook_messages (tenant_id, id, event_id, event_type, body, created_at)
                 SELECT $1, $2, $3, $4, $5, $6 WHERE EXISTS (SELECT 1 FROM subscribed)

@@ -33,6 +33,9 @@ public sealed class WebhookOptions
     /// <summary>How often the delivery job looks for due deliveries when the last round found none.</summary>
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>How long messages and their delivery log are kept once no attempt is pending (default 30 days).</summary>
+    public TimeSpan Retention { get; set; } = TimeSpan.FromDays(30);
+
     /// <summary>The longest grace period a rotation may ask for.</summary>
     public static TimeSpan MaxRotationGracePeriod { get; } = TimeSpan.FromDays(7);
 }

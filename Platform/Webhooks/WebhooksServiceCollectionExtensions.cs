@@ -11,7 +11,7 @@ public static class WebhooksServiceCollectionExtensions
     /// <summary>
     /// Adds <see cref="WebhookOptions"/> (section <c>Webhooks</c>; https required in Production whatever is configured),
     /// the <see cref="WebhookTargetPolicy"/>, the <see cref="WebhookEndpointService"/>, the <see cref="WebhookFanOut"/>
-    /// consumer and the <see cref="WebhookDispatcher"/> (scoped: it notifies through the notifications module) with its
+    /// consumer, <see cref="WebhookRetention"/> and the <see cref="WebhookDispatcher"/> (scoped: it notifies through the notifications module) with its
     /// guarded HTTP client. Needs the database, data protection (identity), audit and notifications registered.
     /// </summary>
     public static IHostApplicationBuilder AddWebhooks(this IHostApplicationBuilder builder)
@@ -21,6 +21,7 @@ public static class WebhooksServiceCollectionExtensions
         builder.Services.AddOptions<WebhookOptions>()
             .Bind(builder.Configuration.GetSection(WebhookOptions.SectionName))
             .PostConfigure(options => options.RequireHttps |= production)
+            .Validate(options => options.Retention > TimeSpan.Zero, "Webhooks:Retention must be positive.")
             .Validate(options => options.RequestTimeout > TimeSpan.Zero && options.DeliveryLease > options.RequestTimeout, "Webhooks:DeliveryLease must be longer than Webhooks:RequestTimeout.")
             .Validate(
                 options => options.DefaultRotationGracePeriod >= TimeSpan.Zero && options.DefaultRotationGracePeriod <= WebhookOptions.MaxRotationGracePeriod,
@@ -30,6 +31,7 @@ public static class WebhooksServiceCollectionExtensions
         builder.Services.TryAddSingleton<WebhookTargetPolicy>();
         builder.Services.TryAddSingleton<WebhookEndpointService>();
         builder.Services.TryAddSingleton<WebhookFanOut>();
+        builder.Services.TryAddSingleton<WebhookRetention>();
         // Owned by the container; one pool of connections for every attempt.
         builder.Services.TryAddKeyedSingleton(WebhookDispatcher.HttpClientKey, (provider, _) => WebhookDispatcher.CreateHttpClient(provider.GetRequiredService<WebhookTargetPolicy>()));
         builder.Services.TryAddScoped<WebhookDispatcher>();

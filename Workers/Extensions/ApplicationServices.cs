@@ -34,5 +34,6 @@ internal static class ApplicationServices
         builder.AddWebhooks();
         builder.Services.AddHostedService<WebhooksConsumerJob>();
         builder.Services.AddHostedService<WebhookDeliveryJob>();
+        builder.Services.AddHostedService<WebhookRetentionJob>();
     }
 }

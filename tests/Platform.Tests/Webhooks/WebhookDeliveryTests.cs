@@ -426,6 +426,33 @@ public sealed class WebhookDeliveryTests
         Assert.IsNotNull(await _h.Endpoints.GetAsync(b, endpointB.Endpoint.Id), "B's endpoint is still there");
     }
 
+    [TestMethod]
+    public async Task Retention_removes_settled_messages_with_their_log_and_expired_secrets_but_keeps_pending_ones()
+    {
+        var (tenant, _) = await _h.CreateOrganizationAsync();
+        var path = Path();
+        var (endpoint, _) = await _h.CreateEndpointAsync(tenant, _h.Receiver.Url(path));
+        var delivered = await _h.PublishAsync(tenant, EventTypes.MemberJoined, new { });
+        await _h.Dispatcher.DeliverDueAsync();
+        _h.Receiver.Respond = context =>
+        {
+            context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+            return Task.CompletedTask;
+        };
+        var retrying = await _h.PublishAsync(tenant, EventTypes.MemberJoined, new { });
+        await _h.Dispatcher.DeliverDueAsync();
+        await _h.InTenantAsync(tenant, (c, t) => _h.Endpoints.RotateSecretAsync(c, t, tenant, endpoint.Id, TimeSpan.FromHours(1)));
+
+        var removed = await new WebhookRetention(_h.DataSource, Microsoft.Extensions.Options.Options.Create(_h.Options)).CleanUpAsync(_h.Clock.GetUtcNow() + TimeSpan.FromDays(31));
+
+        Assert.IsGreaterThanOrEqualTo(1L, removed.Messages);
+        Assert.IsGreaterThanOrEqualTo(1L, removed.ExpiredSecrets);
+        Assert.AreEqual(0L, await _h.ScalarAsync<long>("SELECT count(*) FROM webhook_messages WHERE tenant_id = $1 AND id = $2", tenant, delivered));
+        Assert.AreEqual(0L, await _h.ScalarAsync<long>("SELECT count(*) FROM webhook_attempts WHERE tenant_id = $1 AND message_id = $2", tenant, delivered), "its log goes with it");
+        Assert.AreEqual(1L, await _h.ScalarAsync<long>("SELECT count(*) FROM webhook_messages WHERE tenant_id = $1 AND id = $2", tenant, retrying), "a message still being retried stays");
+        Assert.AreEqual(1L, await _h.ScalarAsync<long>("SELECT count(*) FROM webhook_endpoint_secrets WHERE tenant_id = $1", tenant), "only the current secret is left");
+    }
+
     private static string Path() => "/" + Guid.NewGuid().ToString("N");
 
     private static async Task SendTestAsync(Guid tenant, Guid endpointId)
