@@ -1,4 +1,5 @@
 using System.Net;
+using Microsoft.Extensions.DependencyInjection;
 using Platform.Validation;
 using Platform.Webhooks;
 
@@ -71,6 +72,20 @@ public sealed class WebhookTargetPolicyTests
 
         var refused = await Assert.ThrowsExactlyAsync<ValidationFailedException>(() => Policy(requireHttps: true).ValidateAsync("http://8.8.8.8/hook"));
         StringAssert.Contains(refused.Errors["url"][0], "https");
+    }
+
+    [TestMethod]
+    [DataRow("Production", "false", true)]
+    [DataRow("Development", "false", false)]
+    [DataRow("Staging", "true", true)]
+    public void Production_always_requires_https(string environment, string configured, bool required)
+    {
+        var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder(new Microsoft.Extensions.Hosting.HostApplicationBuilderSettings { EnvironmentName = environment });
+        builder.Configuration["Webhooks:RequireHttps"] = configured;
+        builder.AddWebhooks();
+        using var services = builder.Services.BuildServiceProvider();
+
+        Assert.AreEqual(required, services.GetRequiredService<Microsoft.Extensions.Options.IOptions<WebhookOptions>>().Value.RequireHttps);
     }
 
     [TestMethod]
