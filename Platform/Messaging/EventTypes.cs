@@ -39,6 +39,9 @@ public static class EventTypes
     [EventType("An API key was revoked. Payload: apiKeyId, name, prefix.")]
     public const string ApiKeyRevoked = "api_key.revoked";
 
+    [EventType("The platform disabled a webhook endpoint (it answered 410 Gone, or only failed for days). Payload: endpointId, url, reason (gone or failing), failingSince, disabledAt.")]
+    public const string WebhookEndpointDisabled = "webhook_endpoint.disabled";
+
     /// <summary>Every published type, in declaration order.</summary>
     public static IReadOnlyList<EventTypeDefinition> All { get; } = typeof(EventTypes)
         .GetFields(BindingFlags.Public | BindingFlags.Static)

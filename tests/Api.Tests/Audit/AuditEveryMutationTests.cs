@@ -85,6 +85,17 @@ public sealed class AuditEveryMutationTests
             }),
             ("POST /api/v1/notifications/read", () => Post("/api/v1/notifications/read", new { ids = (Guid[]?)null })),
             ("PUT /api/v1/notifications/preferences", () => Put("/api/v1/notifications/preferences", new { type = "invoice.overdue", inApp = false, email = true })),
+            ("POST /api/v1/webhooks/endpoints", async () => Remember(await Post("/api/v1/webhooks/endpoints", new { url = "https://203.0.113.20/hooks", eventTypes = new[] { "member.joined" } }), "endpointId")),
+            ("PUT /api/v1/webhooks/endpoints/{endpointId:guid}", () => Put($"/api/v1/webhooks/endpoints/{ids["endpointId"]}", new { url = "https://203.0.113.21/hooks", eventTypes = new[] { "member.removed" } })),
+            ("POST /api/v1/webhooks/endpoints/{endpointId:guid}/rotate-secret", () => Post($"/api/v1/webhooks/endpoints/{ids["endpointId"]}/rotate-secret", new { gracePeriodSeconds = 60 })),
+            ("POST /api/v1/webhooks/endpoints/{endpointId:guid}/test", async () =>
+            {
+                var response = await _owner.Client.PostAsync($"/api/v1/webhooks/endpoints/{ids["endpointId"]}/test", null);
+                ids["messageId"] = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("messageId").GetString()!;
+                return response;
+            }),
+            ("POST /api/v1/webhooks/messages/{messageId}/replay", () => Post($"/api/v1/webhooks/messages/{ids["messageId"]}/replay", new { endpointId = ids["endpointId"] })),
+            ("DELETE /api/v1/webhooks/endpoints/{endpointId:guid}", () => _owner.Client.DeleteAsync($"/api/v1/webhooks/endpoints/{ids["endpointId"]}")),
             ("DELETE /api/v1/security/contacts/{userId:guid}", () => _owner.Client.DeleteAsync($"/api/v1/security/contacts/{_owner.UserId}")),
             ("DELETE /api/v1/users/{userId:guid}", async () =>
             {

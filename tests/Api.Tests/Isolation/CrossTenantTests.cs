@@ -82,7 +82,7 @@ public sealed partial class CrossTenantTests
         }
 
         // Lists of A never show B's rows.
-        foreach (var list in new[] { "/api/v1/users", "/api/v1/roles", "/api/v1/api-keys", "/api/v1/security/ip-rules", "/api/v1/audit/logs", "/api/v1/audit/access-review", "/api/v1/account/sessions", "/api/v1/security/contacts", "/api/v1/invitations", "/api/v1/dead-letters", "/api/v1/notifications", "/api/v1/notifications/preferences" })
+        foreach (var list in new[] { "/api/v1/users", "/api/v1/roles", "/api/v1/api-keys", "/api/v1/security/ip-rules", "/api/v1/audit/logs", "/api/v1/audit/access-review", "/api/v1/account/sessions", "/api/v1/security/contacts", "/api/v1/invitations", "/api/v1/dead-letters", "/api/v1/notifications", "/api/v1/notifications/preferences", "/api/v1/webhooks/endpoints" })
         {
             foreach (var (who, client) in new[] { ("member", _a.Client), ("api key", _aKey) })
             {
@@ -107,6 +107,10 @@ public sealed partial class CrossTenantTests
         var sessions = await owner.Client.GetFromJsonAsync<JsonElement[]>("/api/v1/account/sessions");
         var invitation = await owner.Client.PostAsJsonAsync("/api/v1/invitations", new { email = $"invitee@{tag}.test", roleId = SystemRoles.Viewer.Id });
         Assert.AreEqual(HttpStatusCode.NoContent, (await owner.Client.PutAsJsonAsync($"/api/v1/security/contacts/{owner.UserId}", new { minSeverity = "low" })).StatusCode);
+        var endpoint = await owner.Client.PostAsJsonAsync("/api/v1/webhooks/endpoints", new { url = $"https://203.0.113.{(tag == "a" ? 1 : 2)}/hooks", eventTypes = new[] { "member.joined" } });
+        var endpointId = await IdAsync(endpoint);
+        var testEvent = await owner.Client.PostAsync($"/api/v1/webhooks/endpoints/{endpointId}/test", null);
+        Assert.AreEqual(HttpStatusCode.Accepted, testEvent.StatusCode, await testEvent.Content.ReadAsStringAsync());
         return new Dictionary<string, string>
         {
             ["userId"] = owner.UserId.ToString(),
@@ -119,6 +123,8 @@ public sealed partial class CrossTenantTests
             ["alertId"] = Guid.NewGuid().ToString(),
             ["deadLetterId"] = (await DeadLetterOfAsync(owner.OrganizationId)).ToString(),
             ["notificationId"] = (await NotificationForAsync(owner)).ToString(),
+            ["endpointId"] = endpointId,
+            ["messageId"] = (await testEvent.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("messageId").GetString()!,
         };
     }
 
@@ -174,7 +180,7 @@ public sealed partial class CrossTenantTests
     private static async Task<string> SnapshotOfBAsync()
     {
         var parts = new List<string>();
-        foreach (var list in new[] { "/api/v1/users", "/api/v1/roles", "/api/v1/api-keys", "/api/v1/security/ip-rules", "/api/v1/account/sessions", "/api/v1/security/contacts", "/api/v1/invitations", "/api/v1/dead-letters", "/api/v1/notifications" })
+        foreach (var list in new[] { "/api/v1/users", "/api/v1/roles", "/api/v1/api-keys", "/api/v1/security/ip-rules", "/api/v1/account/sessions", "/api/v1/security/contacts", "/api/v1/invitations", "/api/v1/dead-letters", "/api/v1/notifications", "/api/v1/webhooks/endpoints" })
         {
             var json = JsonDocument.Parse(await _b.Client.GetStringAsync(list)).RootElement;
             // Last-used and last-seen times move with B's own reads; compare everything else.

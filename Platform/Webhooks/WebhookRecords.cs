@@ -1,0 +1,35 @@
+namespace Platform.Webhooks;
+
+/// <summary>An organization's webhook endpoint (its secret is never part of it: shown once, at creation and rotation).</summary>
+public sealed record WebhookEndpoint(
+    Guid Id, string Url, string Description, IReadOnlyList<string> EventTypes, bool Enabled, string? DisabledReason,
+    DateTimeOffset? FailingSince, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt);
+
+/// <summary>What a caller sets on an endpoint.</summary>
+public sealed record WebhookEndpointDraft(string? Url, string? Description, IReadOnlyList<string>? EventTypes, bool Enabled = true);
+
+/// <summary>A new or rotated secret, shown to its owner this once.</summary>
+/// <param name="Secret">The <c>whsec_</c> secret receivers verify with.</param>
+/// <param name="PreviousSecretExpiresAt">Until when the secret it replaced still signs (null at creation).</param>
+public sealed record WebhookSecretIssued(string Secret, DateTimeOffset? PreviousSecretExpiresAt);
+
+/// <summary>One attempt to deliver a message to an endpoint, as logged.</summary>
+public sealed record WebhookAttempt(
+    Guid Id, Guid DeliveryId, Guid EndpointId, string MessageId, DateTimeOffset AttemptedAt, bool Succeeded, int? StatusCode,
+    int LatencyMs, string? ResponseBody, string? Error, string Trigger);
+
+/// <summary>How a replay or test request ended.</summary>
+public enum WebhookSendOutcome
+{
+    /// <summary>Queued: an attempt is due now.</summary>
+    Queued,
+
+    /// <summary>No such endpoint or message in the organization.</summary>
+    NotFound,
+
+    /// <summary>The endpoint is disabled; enable it first.</summary>
+    EndpointDisabled,
+}
+
+/// <summary>The answer to a replay or test: the outcome, and the message id when queued.</summary>
+public sealed record WebhookSendResult(WebhookSendOutcome Outcome, string? MessageId = null);
