@@ -21,7 +21,10 @@ public sealed partial class OutboxRelay(
     private readonly MessagingOptions _options = options.Value;
     private readonly ILogger _logger = (ILogger?)logger ?? NullLogger.Instance;
 
-    /// <summary>Publishes batch after batch while there are events, then naps; a failed round is logged and tried again.</summary>
+    /// <summary>
+    /// Publishes batch after batch while there are events, then naps; a failed round is logged and tried again. Returns
+    /// when <paramref name="cancellationToken"/> is cancelled.
+    /// </summary>
     public async Task RunAsync(CancellationToken cancellationToken)
     {
         while (!cancellationToken.IsCancellationRequested)
@@ -33,7 +36,12 @@ public sealed partial class OutboxRelay(
                     continue;
                 }
             }
-            catch (Exception error) when (error is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                // Stopping: what this round sent without marking is sent again by the next relay, harmlessly.
+                return;
+            }
+            catch (Exception error)
             {
                 LogFailed(_logger, error);
             }
