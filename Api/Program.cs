@@ -13,6 +13,7 @@ var app = builder.Build();
 app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.UseRequestSizeLimit(ApplicationServices.MaxRequestBodyBytes);
+app.UseEmailCulture();
 app.UseAuthentication();
 app.UseTenantResolution();
 app.UseIpRuleEnforcement();
@@ -32,6 +33,7 @@ app.MapApiKeysApi();
 app.MapInvitationsApi();
 app.MapDeadLettersApi();
 app.MapNotificationsApi();
+app.MapEmailApi();
 
 app.Run();
 

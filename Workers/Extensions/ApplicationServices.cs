@@ -2,6 +2,7 @@ using Platform.Access;
 using Platform.Audit;
 using Platform.Caching;
 using Platform.Data;
+using Platform.Email;
 using Platform.Identity;
 using Platform.Messaging;
 using Platform.Notifications;
@@ -18,6 +19,7 @@ internal static class ApplicationServices
         builder.AddMigrationsOnStart();
         builder.AddPlatformDatabase();
         builder.AddRedisClient();
+        builder.AddEmail();
         builder.Services.AddAudit();
         builder.AddSecurityMonitoring();
         builder.Services.AddHostedService<AuditPartitionJob>();
@@ -30,5 +32,6 @@ internal static class ApplicationServices
         builder.Services.AddHostedService<MessagingRetentionJob>();
         builder.Services.AddNotifications();
         builder.Services.AddHostedService<NotificationsConsumerJob>();
+        builder.Services.AddHostedService<EmailConsumerJob>();
     }
 }
