@@ -9,7 +9,20 @@ namespace Platform.Email;
 /// <param name="Name">Shown in the header, subjects and the footer.</param>
 /// <param name="LogoUrl">An absolute http(s) image URL, or null for the name in text.</param>
 /// <param name="PrimaryColor">#rrggbb, for the header and buttons.</param>
-public sealed record EmailBrand(string Name, string? LogoUrl, string PrimaryColor);
+public sealed record EmailBrand(string Name, string? LogoUrl, string PrimaryColor)
+{
+    /// <summary>The platform's colour when none (or an unsafe one) is set.</summary>
+    public const string DefaultColor = "#2563eb";
+
+    /// <summary>The brand with only safe values: an absolute http(s) logo URL without quotes or spaces, a #rrggbb colour.</summary>
+    public EmailBrand Sanitized() => new(Name ?? string.Empty, SafeUrl(LogoUrl), SafeColor(PrimaryColor) ?? DefaultColor);
+
+    internal static string? SafeUrl(string? url) =>
+        Uri.TryCreate(url, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https" && !url.Any(c => c is '"' or '<' or '>' or '\'' or '(' or ')' || char.IsWhiteSpace(c)) ? url : null;
+
+    internal static string? SafeColor(string? color) =>
+        color is { Length: 7 } && color[0] == '#' && color.Skip(1).All(char.IsAsciiHexDigit) ? color : null;
+}
 
 /// <summary>A rendered email: subject (plain text), HTML document and plain-text part.</summary>
 public sealed record RenderedEmail(string Subject, string Html, string Text);
@@ -43,6 +56,7 @@ public sealed partial class EmailRenderer
         ArgumentNullException.ThrowIfNull(content);
         ArgumentNullException.ThrowIfNull(brand);
         ArgumentNullException.ThrowIfNull(model);
+        brand = brand.Sanitized();
         var missing = definition.Variables.Where(v => !model.TryGetValue(v, out var value) || value is null).ToList();
         if (missing.Count > 0)
         {
@@ -124,7 +138,7 @@ public sealed partial class EmailRenderer
                     values[EmailTemplateCatalogue.BrandVariable] = new Dictionary<string, object?>(StringComparer.Ordinal) { ["name"] = "Brand", ["logoUrl"] = null, ["primaryColor"] = "#000000" };
                     Compile(isHtml, source)(values);
                 }
-                catch (Exception error) when (error is HandlebarsException or EmailTemplateException)
+                catch (Exception error) when (error is HandlebarsException or HandlebarsDotNet.Compiler.HandlebarsUndefinedBindingException or EmailTemplateException)
                 {
                     problems.Add("The template does not render: " + FirstLine(error.Message));
                 }
@@ -145,7 +159,7 @@ public sealed partial class EmailRenderer
         {
             return Compile(html, source)(values);
         }
-        catch (HandlebarsException error)
+        catch (Exception error) when (error is HandlebarsException or HandlebarsDotNet.Compiler.HandlebarsUndefinedBindingException)
         {
             throw new EmailTemplateException(key, string.Create(CultureInfo.InvariantCulture, $"The email template '{key}' ({culture}, {part}) does not render: {FirstLine(error.Message)}"), inner: error);
         }

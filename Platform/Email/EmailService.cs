@@ -151,7 +151,7 @@ public sealed partial class EmailService(
     public async Task<EmailBrand> BrandAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, Guid? tenantId, CancellationToken cancellationToken = default)
     {
         var settings = options.Value;
-        var fallback = new EmailBrand(settings.ProductName, SafeUrl(settings.LogoUrl), SafeColor(settings.PrimaryColor) ?? "#2563eb");
+        var fallback = new EmailBrand(settings.ProductName, EmailBrand.SafeUrl(settings.LogoUrl), EmailBrand.SafeColor(settings.PrimaryColor) ?? EmailBrand.DefaultColor);
         if (tenantId is not { } id)
         {
             return fallback;
@@ -169,8 +169,8 @@ public sealed partial class EmailService(
 
         return new EmailBrand(
             reader.GetString(0),
-            (reader.IsDBNull(1) ? null : SafeUrl(reader.GetString(1))) ?? fallback.LogoUrl,
-            (reader.IsDBNull(2) ? null : SafeColor(reader.GetString(2))) ?? fallback.PrimaryColor);
+            (reader.IsDBNull(1) ? null : EmailBrand.SafeUrl(reader.GetString(1))) ?? fallback.LogoUrl,
+            (reader.IsDBNull(2) ? null : EmailBrand.SafeColor(reader.GetString(2))) ?? fallback.PrimaryColor);
     }
 
     /// <summary>An absolute link into the web front end, or null when <c>Email:AppBaseUrl</c> is not set.</summary>
@@ -233,12 +233,6 @@ public sealed partial class EmailService(
         LogQueued(logger, request.Template, culture, id);
         return id;
     }
-
-    private static string? SafeUrl(string? url) =>
-        Uri.TryCreate(url, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https" && !url.Any(c => c is '"' or '<' or '>' or '\'' || char.IsWhiteSpace(c)) ? url : null;
-
-    private static string? SafeColor(string? color) =>
-        color is { Length: 7 } && color[0] == '#' && color.Skip(1).All(char.IsAsciiHexDigit) ? color : null;
 
     /// <summary>The payload of an <see cref="SendEventType"/> message.</summary>
     internal sealed record EmailQueued(Guid EmailId);
