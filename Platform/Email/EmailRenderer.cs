@@ -57,7 +57,7 @@ public sealed partial class EmailRenderer
         ArgumentNullException.ThrowIfNull(brand);
         ArgumentNullException.ThrowIfNull(model);
         brand = brand.Sanitized();
-        var missing = definition.Variables.Where(v => !model.TryGetValue(v, out var value) || value is null).ToList();
+        var missing = definition.Variables.Where(v => !model.TryGetValue(v, out var value) || EmailModel.Normalize(value) is null).ToList();
         if (missing.Count > 0)
         {
             throw new EmailTemplateException(
