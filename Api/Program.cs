@@ -13,6 +13,7 @@ var app = builder.Build();
 app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.UseRequestSizeLimit(ApplicationServices.MaxRequestBodyBytes);
+app.UseEmailCulture();
 app.UseAuthentication();
 app.UseTenantResolution();
 app.UseIpRuleEnforcement();
@@ -33,6 +34,7 @@ app.MapInvitationsApi();
 app.MapDeadLettersApi();
 app.MapNotificationsApi();
 app.MapWebhooksApi();
+app.MapEmailApi();
 
 app.Run();
 

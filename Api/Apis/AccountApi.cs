@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Identity;
 using Api.Extensions;
 using Platform.Audit;
 using Platform.Data;
+using Platform.Email;
 using Platform.Identity;
 using Platform.Identity.Mfa;
 using Platform.Identity.Sessions;
@@ -122,7 +123,7 @@ public static class AccountApi
     }
 
     public static async Task<Results<Ok<RecoveryCodesResponse>, ProblemHttpResult>> EnableMfaAsync(
-        CodeRequest request, ClaimsPrincipal principal, UserManager<PlatformUser> users, MfaService mfa, PlatformDbContext db, AuditTrail audit, CancellationToken cancellationToken)
+        CodeRequest request, ClaimsPrincipal principal, UserManager<PlatformUser> users, MfaService mfa, PlatformDbContext db, AuditTrail audit, EmailService email, CancellationToken cancellationToken)
     {
         var user = (await users.FindByIdAsync(UserId(principal).ToString()))!;
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
@@ -133,12 +134,13 @@ public static class AccountApi
         }
 
         await audit.RecordAsync("mfa.enabled", "user", user.Id.ToString(), isSecurityEvent: true, cancellationToken: cancellationToken);
+        await NoticeAsync(email, db, principal, user, EmailTemplates.MfaEnabled, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         return TypedResults.Ok(new RecoveryCodesResponse(codes));
     }
 
     public static async Task<Results<NoContent, ProblemHttpResult>> DisableMfaAsync(
-        CodeRequest request, ClaimsPrincipal principal, UserManager<PlatformUser> users, MfaService mfa, PlatformDbContext db, AuditTrail audit, CancellationToken cancellationToken)
+        CodeRequest request, ClaimsPrincipal principal, UserManager<PlatformUser> users, MfaService mfa, PlatformDbContext db, AuditTrail audit, EmailService email, CancellationToken cancellationToken)
     {
         var user = (await users.FindByIdAsync(UserId(principal).ToString()))!;
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
@@ -149,12 +151,13 @@ public static class AccountApi
 
         await mfa.DisableAsync(user);
         await audit.RecordAsync("mfa.disabled", "user", user.Id.ToString(), isSecurityEvent: true, cancellationToken: cancellationToken);
+        await NoticeAsync(email, db, principal, user, EmailTemplates.MfaDisabled, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         return TypedResults.NoContent();
     }
 
     public static async Task<Results<Ok<RecoveryCodesResponse>, ProblemHttpResult>> RegenerateRecoveryCodesAsync(
-        CodeRequest request, ClaimsPrincipal principal, UserManager<PlatformUser> users, MfaService mfa, PlatformDbContext db, AuditTrail audit, CancellationToken cancellationToken)
+        CodeRequest request, ClaimsPrincipal principal, UserManager<PlatformUser> users, MfaService mfa, PlatformDbContext db, AuditTrail audit, EmailService email, CancellationToken cancellationToken)
     {
         var user = (await users.FindByIdAsync(UserId(principal).ToString()))!;
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
@@ -165,6 +168,7 @@ public static class AccountApi
 
         var codes = await mfa.RegenerateRecoveryCodesAsync(user);
         await audit.RecordAsync("mfa.recovery_codes_regenerated", "user", user.Id.ToString(), isSecurityEvent: true, cancellationToken: cancellationToken);
+        await NoticeAsync(email, db, principal, user, EmailTemplates.MfaRecoveryCodesRegenerated, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         return TypedResults.Ok(new RecoveryCodesResponse(codes));
     }
@@ -181,6 +185,22 @@ public static class AccountApi
         await audit.RecordAsync(action, resourceType, resourceId.ToString(), cancellationToken: cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         return true;
+    }
+
+    /// <summary>Queues a security notice about the account to its owner, in the change's transaction (sent exactly when it commits).</summary>
+    private static async Task NoticeAsync(EmailService email, PlatformDbContext db, ClaimsPrincipal principal, PlatformUser user, string template, CancellationToken cancellationToken)
+    {
+        if (string.IsNullOrWhiteSpace(user.Email))
+        {
+            return;
+        }
+
+        var organization = Guid.Parse(principal.FindFirst(PlatformClaims.Tenant)!.Value);
+        await email.QueueAsync(db, new EmailRequest(organization, template, user.Email, null, new Dictionary<string, object?>
+        {
+            ["userName"] = string.IsNullOrWhiteSpace(user.DisplayName) ? user.Email : user.DisplayName,
+            ["changedAt"] = DateTimeOffset.UtcNow,
+        }), cancellationToken);
     }
 
     private static ProblemHttpResult InvalidCode() =>

@@ -3,6 +3,7 @@ using Platform.Access;
 using Platform.Audit;
 using Platform.Caching;
 using Platform.Data;
+using Platform.Email;
 using Platform.Identity;
 using Platform.Messaging;
 using Platform.Notifications;
@@ -34,6 +35,7 @@ internal static class ApplicationServices
         builder.AddPlatformDatabase();
         builder.AddRedisClient();
         builder.AddPlatformIdentity();
+        builder.AddEmail();
         builder.Services.AddAudit();
         builder.AddAccessControl();
         builder.AddSecurityMonitoring();

@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Mvc;
 using Platform.Access;
 using Platform.Data;
+using Platform.Email;
 using Platform.Identity;
 using Platform.Security;
 using Platform.Tenancy;
@@ -51,6 +52,7 @@ internal sealed class DomainExceptionHandler(IProblemDetailsService problems) : 
             SecurityException security when security.Code.EndsWith("_not_found", StringComparison.Ordinal) =>
                 Coded(StatusCodes.Status404NotFound, security.Code, "Not found.", security.Message),
             SecurityException security => Coded(StatusCodes.Status409Conflict, security.Code, "This change is not allowed.", security.Message),
+            EmailTemplateNotFoundException missing => Coded(StatusCodes.Status404NotFound, EmailTemplateNotFoundException.Code, "Not found.", missing.Message),
             BadHttpRequestException bad => new ProblemDetails { Status = bad.StatusCode, Title = "The request could not be read.", Detail = bad.Message },
             _ => null,
         };

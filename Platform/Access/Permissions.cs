@@ -332,7 +332,20 @@ public static class Permissions
         public const string RotateSecret = "webhooks.rotate_secret";
     }
 
-    /// <summary>In-app notifications and email templates. A member's own notifications and preferences need no permission.</summary>
+    /// <summary>The organization's emails: its versions of the platform's email templates, and the log of emails sent.</summary>
+    public static class Email
+    {
+        [Permission(SystemRoleRank.Admin, "View email templates", "See the email templates, their variables and cultures, and the organization's versions; preview them.")]
+        public const string TemplatesRead = "email.templates.read";
+
+        [Permission(SystemRoleRank.Admin, "Customize email templates", "Save or remove the organization's version of an email template.")]
+        public const string TemplatesManage = "email.templates.manage";
+
+        [Permission(SystemRoleRank.Admin, "View sent emails", "See the emails sent for the organization and their delivery status.")]
+        public const string LogRead = "email.log.read";
+    }
+
+    /// <summary>In-app notifications. A member's own notifications and preferences need no permission.</summary>
     public static class Notifications
     {
         [Permission(SystemRoleRank.Viewer, "View notifications", "See the organization's notification feed.")]
@@ -341,7 +354,7 @@ public static class Permissions
         [Permission(SystemRoleRank.Manager, "Send notifications", "Send in-app notifications to members.")]
         public const string Send = "notifications.send";
 
-        [Permission(SystemRoleRank.Admin, "Manage email templates", "Customize the organization's notification and email templates.")]
+        [Permission(SystemRoleRank.Admin, "Manage notification templates", "Customize the organization's in-app notification templates (email templates: email.templates.manage).")]
         public const string ManageTemplates = "notifications.manage_templates";
     }
 

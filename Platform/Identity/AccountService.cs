@@ -4,7 +4,7 @@ using Microsoft.EntityFrameworkCore;
 using Platform.Access;
 using Platform.Audit;
 using Platform.Data;
-using Platform.Identity.Email;
+using Platform.Email;
 using Platform.Identity.Mfa;
 using Platform.Identity.Sessions;
 using Platform.Security;
@@ -50,7 +50,7 @@ public sealed partial class AccountService(
     TenantContext tenant,
     SessionService sessions,
     MfaService mfa,
-    IEmailSender email,
+    EmailService email,
     AuditTrail audit,
     SecurityEventRecorder security,
     BruteForceDetector bruteForce,
@@ -98,8 +98,12 @@ public sealed partial class AccountService(
         }
 
         var token = await users.GenerateEmailConfirmationTokenAsync(owner).ConfigureAwait(false);
-        await email.SendAsync(new EmailMessage(owner.Email!, "Confirm your email address",
-            $"Welcome to {organization.Name}.\n\nConfirm your email address with this code:\n\nuser: {owner.Id}\ncode: {token}\n"), cancellationToken).ConfigureAwait(false);
+        await email.SendAsync(new EmailRequest(organization.Id, EmailTemplates.EmailVerification, owner.Email!, null, new Dictionary<string, object?>
+        {
+            ["userName"] = owner.DisplayName,
+            ["userId"] = owner.Id,
+            ["code"] = token,
+        }), cancellationToken).ConfigureAwait(false);
         return (organization, owner);
     }
 
@@ -182,9 +186,21 @@ public sealed partial class AccountService(
         TokenPair tokens;
         await using (var transaction = await db.Database.BeginTransactionAsync(cancellationToken).ConfigureAwait(false))
         {
+            var fromNewAddress = await IsNewAddressAsync(organization.Id, user.Id, request.Ip, cancellationToken).ConfigureAwait(false);
             tokens = await sessions.StartAsync(user, usedSecondFactor, request.Ip, request.UserAgent, cancellationToken).ConfigureAwait(false);
             await audit.RecordAsync("session.started", "session", tokens.SessionId.ToString(), after: new { userId = user.Id, mfa = usedSecondFactor },
                 cancellationToken: cancellationToken).ConfigureAwait(false);
+            if (fromNewAddress && user.Email is { Length: > 0 } address)
+            {
+                // Sent with the session: a sign-in that rolls back tells nobody.
+                await email.QueueAsync(db, new EmailRequest(organization.Id, EmailTemplates.NewSignIn, address, null, new Dictionary<string, object?>
+                {
+                    ["userName"] = user.DisplayName,
+                    ["signedInAt"] = clock.GetUtcNow(),
+                    ["ipAddress"] = request.Ip!.ToString(),
+                    ["userAgent"] = request.UserAgent,
+                }), cancellationToken).ConfigureAwait(false);
+            }
             await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         }
 
@@ -202,8 +218,8 @@ public sealed partial class AccountService(
         }
 
         var token = await users.GeneratePasswordResetTokenAsync(user).ConfigureAwait(false);
-        await email.SendAsync(new EmailMessage(user.Email!, "Reset your password",
-            $"Someone asked to reset the password of this account. If it was you, use this code within one hour:\n\n{token}\n\nIf it was not you, ignore this email."), cancellationToken).ConfigureAwait(false);
+        await email.SendAsync(new EmailRequest(await HomeOrganizationAsync(user, cancellationToken).ConfigureAwait(false), EmailTemplates.PasswordReset, user.Email!, null,
+            new Dictionary<string, object?> { ["userName"] = user.DisplayName, ["code"] = token }), cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Sets a new password with a reset code (single use: the security stamp changes, which also ends other sessions' cookies).</summary>
@@ -225,6 +241,8 @@ public sealed partial class AccountService(
         {
             await users.ResetAccessFailedCountAsync(user).ConfigureAwait(false);
             await users.SetLockoutEndDateAsync(user, null).ConfigureAwait(false);
+            await email.SendAsync(new EmailRequest(await HomeOrganizationAsync(user, CancellationToken.None).ConfigureAwait(false), EmailTemplates.PasswordChanged, user.Email!, null,
+                new Dictionary<string, object?> { ["userName"] = user.DisplayName, ["changedAt"] = clock.GetUtcNow() })).ConfigureAwait(false);
         }
 
         return result.Succeeded;
@@ -247,9 +265,34 @@ public sealed partial class AccountService(
 
         await security.RecordAsync(new SecurityEvent(SecurityEventType.Lockout, organizationId, user.Id, request.Ip, Account: user.NormalizedEmail, UserAgent: request.UserAgent), cancellationToken).ConfigureAwait(false);
 
-        await email.SendAsync(new EmailMessage(user.Email!, "Your account was locked",
-            $"After several failed sign-in attempts your account is locked until {user.LockoutEnd:u}. If this was not you, reset your password."), cancellationToken).ConfigureAwait(false);
+        await email.SendAsync(new EmailRequest(organizationId, EmailTemplates.AccountLocked, user.Email!, null, new Dictionary<string, object?>
+        {
+            ["userName"] = user.DisplayName,
+            ["lockedUntil"] = user.LockoutEnd ?? clock.GetUtcNow(),
+        }), cancellationToken).ConfigureAwait(false);
         return new SignInResult(SignInStatus.LockedOut, LockedUntil: user.LockoutEnd, UserId: user.Id);
+    }
+
+    /// <summary>The organization a user joined first (its branding and send log for account emails), or null when they belong to none.</summary>
+    private async Task<Guid?> HomeOrganizationAsync(PlatformUser user, CancellationToken cancellationToken)
+    {
+        tenant.SetUser(user.Id);
+        return await db.Members.IgnoreQueryFilters().Where(m => m.UserId == user.Id).OrderBy(m => m.JoinedAt)
+            .Select(m => (Guid?)m.TenantId).FirstOrDefaultAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Whether the user has signed in to the organization before, but never from <paramref name="ip"/>.</summary>
+    private async Task<bool> IsNewAddressAsync(Guid organizationId, Guid userId, IPAddress? ip, CancellationToken cancellationToken)
+    {
+        if (ip is null)
+        {
+            return false;
+        }
+
+        return await db.Database.SqlQuery<bool>($"""
+            SELECT EXISTS (SELECT 1 FROM sessions WHERE tenant_id = {organizationId} AND user_id = {userId})
+               AND NOT EXISTS (SELECT 1 FROM sessions WHERE tenant_id = {organizationId} AND user_id = {userId} AND ip = {ip}) AS "Value"
+            """).SingleAsync(cancellationToken).ConfigureAwait(false);
     }
 
     private static void ValidateRegistration(Registration registration, string slug)

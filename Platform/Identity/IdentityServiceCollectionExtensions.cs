@@ -7,7 +7,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using Platform.Data;
-using Platform.Identity.Email;
+using Platform.Email;
 using Platform.Identity.Mfa;
 using Platform.Identity.Sessions;
 using Platform.Identity.Tokens;
@@ -26,7 +26,8 @@ public static class IdentityServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(builder);
         var services = builder.Services;
         services.AddOptions<PlatformIdentityOptions>().BindConfiguration(PlatformIdentityOptions.SectionName);
-        services.AddOptions<EmailOptions>().BindConfiguration(EmailOptions.SectionName);
+        // Account emails (confirmation, password reset, invitations, security notices) are templated emails.
+        builder.AddEmail();
         services.TryAddSingleton(TimeProvider.System);
 
         services.AddDataProtection().SetApplicationName(DataProtectionApplicationName);
@@ -59,7 +60,6 @@ public static class IdentityServiceCollectionExtensions
         // Email-confirmation and password-reset codes are valid for one hour.
         services.Configure<DataProtectionTokenProviderOptions>(options => options.TokenLifespan = TimeSpan.FromHours(1));
 
-        services.TryAddSingleton<IEmailSender, PickupDirectoryEmailSender>();
         services.TryAddSingleton<SigningKeyStore>();
         services.TryAddSingleton<AccessTokenIssuer>();
         services.TryAddScoped<SessionService>();

@@ -20,8 +20,11 @@ public sealed class MessagingOptions
     {
         // The Workers' notifications consumer tells members about changes to their roles.
         ["notifications"] = ["member.role_assigned", "member.role_unassigned"],
-        // The Workers' webhooks consumer offers every event to the organization's subscribed endpoints.
-        ["webhooks"] = ["*"],
+        // The Workers' webhooks consumer offers every published event to the organization's subscribed endpoints; only the
+        // catalogue's types: internal deliveries (email.send, which may carry one-time codes) must not pass through it.
+        ["webhooks"] = [.. EventTypes.All.Select(definition => definition.Type)],
+        // The Workers' email consumer delivers queued emails (Email.EmailService).
+        ["email"] = ["email.send"],
     };
 
     /// <summary>Events the relay publishes per round.</summary>

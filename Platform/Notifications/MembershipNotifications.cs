@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Platform.Email;
 using Platform.Messaging;
 
 namespace Platform.Notifications;
@@ -7,7 +8,7 @@ namespace Platform.Notifications;
 /// Tells members about changes to their roles: consumes <see cref="EventTypes.MemberRoleAssigned"/> and
 /// <see cref="EventTypes.MemberRoleUnassigned"/> from the <c>notifications</c> queue and stores an in-app
 /// notification in the consumer's transaction (so a redelivered event does not notify twice), announced live once
-/// committed.
+/// committed; members whose email channel is on for the type also get the <c>role_changed</c> email, queued in the same transaction.
 /// </summary>
 public sealed class MembershipNotifications(NotificationService notifications)
 {
@@ -31,9 +32,15 @@ public sealed class MembershipNotifications(NotificationService notifications)
 
         var change = JsonSerializer.Deserialize<RoleChange>(message.Payload, JsonSerializerOptions.Web)
             ?? throw new JsonException($"{message.Type} {message.MessageId} has no payload.");
-        var notification = await NotificationService.InsertAsync(
+        var notification = await notifications.CreateAsync(
             context.Connection, context.Transaction, tenantId, change.UserId, message.Type,
-            string.Format(System.Globalization.CultureInfo.InvariantCulture, title, change.Role), body: null, link: "/account", cancellationToken).ConfigureAwait(false);
+            string.Format(System.Globalization.CultureInfo.InvariantCulture, title, change.Role), body: null, link: "/account",
+            new NotificationEmail(EmailTemplates.RoleChanged, new Dictionary<string, object?>
+            {
+                ["roleName"] = change.Role,
+                ["granted"] = message.Type == EventTypes.MemberRoleAssigned,
+            }),
+            cancellationToken).ConfigureAwait(false);
         if (notification is not null)
         {
             context.OnCommitted(ct => notifications.PublishAsync(tenantId, change.UserId, notification, ct));

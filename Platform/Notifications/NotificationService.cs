@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 using Npgsql;
 using Platform.Audit;
 using Platform.Caching;
+using Platform.Email;
 using Platform.Tenancy;
 using Platform.Validation;
 
@@ -11,15 +12,20 @@ namespace Platform.Notifications;
 /// <summary>One in-app notification of a member.</summary>
 public sealed record Notification(Guid Id, string Type, string Title, string? Body, string? Link, DateTimeOffset CreatedAt, DateTimeOffset? ReadAt);
 
+/// <summary>The email to send for a notification whose type has a template of its own (instead of the generic <c>notification</c> one).</summary>
+public sealed record NotificationEmail(string Template, IReadOnlyDictionary<string, object?> Model);
+
 /// <summary>A member's choice for one notification type: which channels deliver it.</summary>
 public sealed record NotificationPreference(string Type, bool InApp, bool Email);
 
 /// <summary>
 /// Members' in-app notifications: sent by the platform, listed and marked read by their member only (row-level
 /// security keys both the organization and the user). Each one sent is also published on the member's Redis channel,
-/// which the Api's event stream relays to connected clients at once.
+/// which the Api's event stream relays to connected clients at once. When the member's email channel is on for the type
+/// (no preference means on), the notification is also queued as an email in the same transaction.
 /// </summary>
-public sealed partial class NotificationService(NpgsqlDataSource dataSource, RedisClient redis, AuditWriter audit, RequestOrigin origin, ILogger<NotificationService> logger)
+public sealed partial class NotificationService(
+    NpgsqlDataSource dataSource, RedisClient redis, AuditWriter audit, RequestOrigin origin, ILogger<NotificationService> logger, EmailService? email = null)
 {
     public const int MaxTitleLength = 200;
     public const int MaxBodyLength = 2000;
@@ -31,7 +37,7 @@ public sealed partial class NotificationService(NpgsqlDataSource dataSource, Red
     /// <summary>The Redis channel that carries a member's new notifications (JSON), for live streams.</summary>
     public static string Channel(Guid tenantId, Guid userId) => $"notifications:{tenantId:N}:{userId:N}";
 
-    /// <summary>Sends a notification to a member of the organization; null when they turned this type off in-app.</summary>
+    /// <summary>Sends a notification to a member of the organization (and emails it when their email channel is on); null when they turned this type off in-app.</summary>
     /// <exception cref="ValidationFailedException">A text is empty or too long.</exception>
     public async Task<Notification?> SendAsync(Guid tenantId, Guid userId, string type, string title, string? body = null, string? link = null, CancellationToken cancellationToken = default)
     {
@@ -51,7 +57,7 @@ public sealed partial class NotificationService(NpgsqlDataSource dataSource, Red
         Notification? notification;
         await using (var transaction = await TenantTransaction.BeginAsync(dataSource, tenantId, userId: null, cancellationToken).ConfigureAwait(false))
         {
-            notification = await InsertAsync(transaction.Connection, transaction.Transaction, tenantId, userId, type, title, body, link, cancellationToken).ConfigureAwait(false);
+            notification = await CreateAsync(transaction.Connection, transaction.Transaction, tenantId, userId, type, title, body, link, emailOverride: null, cancellationToken).ConfigureAwait(false);
             await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         }
 
@@ -64,8 +70,45 @@ public sealed partial class NotificationService(NpgsqlDataSource dataSource, Red
     }
 
     /// <summary>
+    /// Delivers a notification in the caller's transaction (keyed to the organization): stores it unless the member turned
+    /// its type off in-app (null then), and queues it as an email when their email channel is on for the type, with
+    /// <paramref name="emailOverride"/>'s template or the generic <c>notification</c> one. Call <see cref="PublishAsync"/>
+    /// once the transaction is committed.
+    /// </summary>
+    public async Task<Notification?> CreateAsync(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, Guid tenantId, Guid userId, string type, string title, string? body, string? link,
+        NotificationEmail? emailOverride = null, CancellationToken cancellationToken = default)
+    {
+        var notification = await InsertAsync(connection, transaction, tenantId, userId, type, title, body, link, cancellationToken).ConfigureAwait(false);
+        await QueueEmailAsync(connection, transaction, tenantId, userId, type, title, body, link, emailOverride, cancellationToken).ConfigureAwait(false);
+        return notification;
+    }
+
+    /// <summary>Whether the member wants <paramref name="type"/> by email (no preference: yes), and their address.</summary>
+    public static async Task<(bool Wanted, string? Address, string? Name)> EmailChannelAsync(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, Guid tenantId, Guid userId, string type, CancellationToken cancellationToken)
+    {
+        await using var select = new NpgsqlCommand(
+            """
+            SELECT u.email, u.display_name,
+                   coalesce((SELECT p.email FROM notification_preferences p WHERE p.tenant_id = $1 AND p.user_id = $2 AND p.type = $3), true)
+            FROM users u WHERE u.id = $2
+            """, connection, transaction)
+        {
+            Parameters = { new() { Value = tenantId }, new() { Value = userId }, new() { Value = type } },
+        };
+        await using var reader = await select.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            return (false, null, null);
+        }
+
+        return (reader.GetBoolean(2), reader.IsDBNull(0) ? null : reader.GetString(0), reader.GetString(1));
+    }
+
+    /// <summary>
     /// Stores a notification in the caller's transaction (keyed to the organization), unless the member turned its type
-    /// off in-app; null then. Call <see cref="PublishAsync"/> once the transaction is committed.
+    /// off in-app; null then. Sends no email: <see cref="CreateAsync"/> does both.
     /// </summary>
     public static async Task<Notification?> InsertAsync(
         NpgsqlConnection connection, NpgsqlTransaction transaction, Guid tenantId, Guid userId, string type, string title, string? body, string? link, CancellationToken cancellationToken)
@@ -203,6 +246,41 @@ public sealed partial class NotificationService(NpgsqlDataSource dataSource, Red
         }
 
         return notifications;
+    }
+
+    private async Task QueueEmailAsync(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, Guid tenantId, Guid userId, string type, string title, string? body, string? link,
+        NotificationEmail? emailOverride, CancellationToken cancellationToken)
+    {
+        if (email is null)
+        {
+            return;
+        }
+
+        var (wanted, address, name) = await EmailChannelAsync(connection, transaction, tenantId, userId, type, cancellationToken).ConfigureAwait(false);
+        if (!wanted || string.IsNullOrWhiteSpace(address))
+        {
+            return;
+        }
+
+        var model = new Dictionary<string, object?>(StringComparer.Ordinal);
+        if (emailOverride is null)
+        {
+            model["title"] = title;
+            model["body"] = body;
+            model["actionUrl"] = email.AppLink(link);
+        }
+        else
+        {
+            foreach (var (variable, value) in emailOverride.Model)
+            {
+                model[variable] = value;
+            }
+        }
+
+        model.TryAdd("userName", string.IsNullOrWhiteSpace(name) ? address : name);
+        await email.QueueAsync(connection, transaction, new EmailRequest(tenantId, emailOverride?.Template ?? EmailTemplates.Notification, address, null, model), cancellationToken)
+            .ConfigureAwait(false);
     }
 
     private async Task AuditAsync(TenantTransaction transaction, Guid tenantId, Guid userId, string action, string? resourceId, object after, CancellationToken cancellationToken) =>

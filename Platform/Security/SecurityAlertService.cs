@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using Platform.Audit;
+using Platform.Email;
 using Platform.Tenancy;
 
 namespace Platform.Security;
@@ -22,13 +23,17 @@ namespace Platform.Security;
 /// denials are recorded and counted but raise nothing: they are routine, and alert fatigue hides real attacks.</para>
 /// <para>In-app delivery means the alert shows in <see cref="ListForUserAsync"/> for each contact whose minimum
 /// severity it meets. An organization without contacts still records its alerts; they show to nobody until one is set.</para>
+/// <para>Email delivery (when an <see cref="EmailService"/> is given): the <c>security_alert</c> email is queued in the
+/// delivery's transaction to each contact whose minimum severity the alert meets; an organization without contacts emails
+/// its owners and admins instead, so no alert goes unseen.</para>
 /// </remarks>
 public sealed partial class SecurityAlertService(
     NpgsqlDataSource dataSource,
     AuditWriter auditWriter,
     IOptions<SecurityMonitoringOptions> options,
     TimeProvider timeProvider,
-    ILogger<SecurityAlertService> logger)
+    ILogger<SecurityAlertService> logger,
+    EmailService? email = null)
 {
     /// <summary>The <see cref="SecurityAlert.EventType"/> of a daily digest.</summary>
     public const string DigestEventType = "digest";
@@ -298,11 +303,67 @@ public sealed partial class SecurityAlertService(
             }
         }
 
+        if (email is not null && delivered.Count > 0)
+        {
+            await QueueEmailsAsync(transaction, tenantId, delivered, contacts, cancellationToken).ConfigureAwait(false);
+        }
+
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         LogDelivered(logger, tenantId, delivered.Count, lows.Count);
         return [.. delivered.Select(alert => new SecurityAlertDelivery(
             alert,
             [.. contacts.Where(c => alert.Severity >= c.MinSeverity).Select(c => c.UserId)]))];
+    }
+
+    /// <summary>Queues each alert's email to its recipients in the delivery's transaction (keyed to the organization).</summary>
+    private async Task QueueEmailsAsync(TenantTransaction transaction, Guid tenantId, List<SecurityAlert> alerts, List<SecurityContact> contacts, CancellationToken cancellationToken)
+    {
+        var fallback = new List<Guid>();
+        if (contacts.Count == 0)
+        {
+            await using var owners = transaction.Command(
+                "SELECT DISTINCT user_id FROM member_roles WHERE tenant_id = $1 AND role_id = ANY($2) ORDER BY user_id",
+                tenantId,
+                new[] { Access.SystemRoles.Owner.Id, Access.SystemRoles.Admin.Id });
+            await using var reader = await owners.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                fallback.Add(reader.GetGuid(0));
+            }
+        }
+
+        var addresses = new Dictionary<Guid, string>();
+        await using (var users = transaction.Command(
+            "SELECT id, email FROM users WHERE id = ANY($1) AND email IS NOT NULL",
+            contacts.Select(c => c.UserId).Concat(fallback).Distinct().ToArray()))
+        await using (var reader = await users.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
+        {
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                addresses[reader.GetGuid(0)] = reader.GetString(1);
+            }
+        }
+
+        foreach (var alert in alerts)
+        {
+            var recipients = contacts.Count > 0 ? contacts.Where(c => alert.Severity >= c.MinSeverity).Select(c => c.UserId) : fallback;
+            foreach (var userId in recipients)
+            {
+                if (!addresses.TryGetValue(userId, out var address))
+                {
+                    continue;
+                }
+
+                await email!.QueueAsync(transaction.Connection, transaction.Transaction, new EmailRequest(tenantId, EmailTemplates.SecurityAlert, address, null, new Dictionary<string, object?>
+                {
+                    ["title"] = alert.Title,
+                    ["severity"] = alert.Severity.ToName(),
+                    ["raisedAt"] = alert.CreatedAt,
+                    ["detail"] = alert.Detail,
+                    ["alertsUrl"] = email.AppLink("/security/alerts"),
+                }), cancellationToken).ConfigureAwait(false);
+            }
+        }
     }
 
     private static async Task<SecurityAlert> FoldIntoDigestAsync(

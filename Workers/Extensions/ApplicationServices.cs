@@ -2,6 +2,7 @@ using Platform.Access;
 using Platform.Audit;
 using Platform.Caching;
 using Platform.Data;
+using Platform.Email;
 using Platform.Identity;
 using Platform.Messaging;
 using Platform.Notifications;
@@ -19,6 +20,7 @@ internal static class ApplicationServices
         builder.AddMigrationsOnStart();
         builder.AddPlatformDatabase();
         builder.AddRedisClient();
+        builder.AddEmail();
         builder.Services.AddAudit();
         builder.AddSecurityMonitoring();
         builder.Services.AddHostedService<AuditPartitionJob>();
@@ -35,5 +37,6 @@ internal static class ApplicationServices
         builder.Services.AddHostedService<WebhooksConsumerJob>();
         builder.Services.AddHostedService<WebhookDeliveryJob>();
         builder.Services.AddHostedService<WebhookRetentionJob>();
+        builder.Services.AddHostedService<EmailConsumerJob>();
     }
 }

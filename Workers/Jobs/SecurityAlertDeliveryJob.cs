@@ -2,7 +2,11 @@ using Platform.Security;
 
 namespace Workers.Jobs;
 
-/// <summary>Delivers security alerts whose time has come (critical at once, high within 5 min, medium 15, low in the daily digest).</summary>
+/// <summary>
+/// Delivers security alerts whose time has come (critical at once, high within 5 min, medium 15, low in the daily digest):
+/// in-app to the security contacts, and by email (queued with the delivery) to them, or to the owners and admins of an
+/// organization without contacts.
+/// </summary>
 internal sealed partial class SecurityAlertDeliveryJob(SecurityAlertService alerts, TimeProvider clock, ILogger<SecurityAlertDeliveryJob> logger) : RecurringJob(logger)
 {
     protected override TimeSpan Interval => TimeSpan.FromMinutes(1);
@@ -18,6 +22,6 @@ internal sealed partial class SecurityAlertDeliveryJob(SecurityAlertService aler
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Delivered {Count} security alert(s) in-app")]
+    [LoggerMessage(Level = LogLevel.Information, Message = "Delivered {Count} security alert(s) in-app, their emails queued")]
     private static partial void LogDelivered(ILogger logger, int count);
 }

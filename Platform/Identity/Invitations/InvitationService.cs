@@ -4,7 +4,7 @@ using Microsoft.Extensions.Options;
 using Platform.Access;
 using Platform.Audit;
 using Platform.Data;
-using Platform.Identity.Email;
+using Platform.Email;
 using Platform.Identity.Tokens;
 using Platform.Tenancy;
 using Platform.Validation;
@@ -35,7 +35,7 @@ public sealed class InvitationService(
     UserManager<PlatformUser> users,
     RoleService roles,
     PermissionEvaluator permissions,
-    IEmailSender email,
+    EmailService email,
     AuditTrail audit,
     IOptions<PlatformIdentityOptions> options,
     TimeProvider clock)
@@ -72,7 +72,6 @@ public sealed class InvitationService(
             CreatedAt = now,
             ExpiresAt = now + options.Value.InvitationLifetime,
         };
-        var organization = await db.Organizations.SingleAsync(o => o.Id == tenantId, cancellationToken).ConfigureAwait(false);
         await using (var transaction = await db.Database.BeginTransactionAsync(cancellationToken).ConfigureAwait(false))
         {
             db.Add(invitation);
@@ -83,8 +82,14 @@ public sealed class InvitationService(
             await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         }
 
-        await email.SendAsync(new EmailMessage(address, $"You are invited to {organization.Name}",
-            $"You have been invited to join {organization.Name} as {role.Name}. Accept within {options.Value.InvitationLifetime.TotalDays:0} days with this code:\n\ncode: {token}\n"), cancellationToken).ConfigureAwait(false);
+        var inviter = await users.FindByIdAsync(actorId.ToString()).ConfigureAwait(false);
+        await email.SendAsync(new EmailRequest(tenantId, EmailTemplates.Invitation, address, null, new Dictionary<string, object?>
+        {
+            ["roleName"] = role.Name,
+            ["expiresInDays"] = (int)Math.Round(options.Value.InvitationLifetime.TotalDays),
+            ["code"] = token.ToString(),
+            ["inviterName"] = string.IsNullOrWhiteSpace(inviter?.DisplayName) ? null : inviter.DisplayName,
+        }), cancellationToken).ConfigureAwait(false);
         return invitation;
     }
 

@@ -78,7 +78,8 @@ public sealed partial class BadInputTests
         await connection.OpenAsync();
         await using var command = new NpgsqlCommand("""
             SELECT (SELECT count(*) FROM organizations) || '/' || (SELECT count(*) FROM users) || '/' || (SELECT count(*) FROM roles) || '/' ||
-                   (SELECT count(*) FROM api_keys) || '/' || (SELECT count(*) FROM ip_rules) || '/' || (SELECT count(*) FROM member_roles)
+                   (SELECT count(*) FROM api_keys) || '/' || (SELECT count(*) FROM ip_rules) || '/' || (SELECT count(*) FROM member_roles) || '/' ||
+                   (SELECT count(*) FROM email_template_overrides)
             """, connection);
         return (string)(await command.ExecuteScalarAsync())!;
     }

@@ -13,7 +13,8 @@ namespace Api.Tests.Isolation;
 /// For every endpoint in the route table, a member and an API key of organization A aim at
 /// organization B's resources: nothing of B may be read, listed, changed or deleted. A route
 /// with an id parameter this suite does not know how to fill fails the suite, so new endpoints
-/// are covered from the day they are added.
+/// are covered from the day they are added. Parameters that name something of the platform, the same
+/// for every organization (an email template's key and culture), are filled from <see cref="Shared"/>.
 /// </summary>
 [TestClass]
 public sealed partial class CrossTenantTests
@@ -24,6 +25,9 @@ public sealed partial class CrossTenantTests
     private static HttpClient _aKey = null!;
     private static Dictionary<string, string> _bIds = null!;
     private static Dictionary<string, string> _aIds = null!;
+
+    /// <summary>Route parameters that are not an organization's resource: one value for both.</summary>
+    private static readonly Dictionary<string, string> Shared = new() { ["templateKey"] = "invitation", ["culture"] = "en" };
 
     [ClassInitialize]
     public static async Task Start(TestContext context)
@@ -50,7 +54,7 @@ public sealed partial class CrossTenantTests
 
         foreach (var route in RouteTable.Of(_api).Where(r => !r.Anonymous))
         {
-            var parameters = Parameter().Matches(route.Pattern).Select(m => m.Groups[1].Value).Distinct().ToList();
+            var parameters = Parameter().Matches(route.Pattern).Select(m => m.Groups[1].Value).Distinct().Where(p => !Shared.ContainsKey(p)).ToList();
             var unknown = parameters.Where(p => !_bIds.ContainsKey(p)).ToList();
             if (unknown.Count > 0)
             {
@@ -61,7 +65,9 @@ public sealed partial class CrossTenantTests
             // Every combination of A's and B's ids, except all-A (which is A acting on its own data).
             foreach (var combination in Combinations(parameters).Where(c => c.Values.Any(owner => owner == "b")))
             {
-                var path = Parameter().Replace(route.Pattern, m => (combination[m.Groups[1].Value] == "b" ? _bIds : _aIds)[m.Groups[1].Value]);
+                var path = Parameter().Replace(route.Pattern, m => Shared.TryGetValue(m.Groups[1].Value, out var shared)
+                    ? shared
+                    : (combination[m.Groups[1].Value] == "b" ? _bIds : _aIds)[m.Groups[1].Value]);
                 foreach (var (who, client) in new[] { ("member", _a.Client), ("api key", _aKey) })
                 {
                     var response = await SendAsync(client, route.Method, path);
@@ -82,7 +88,8 @@ public sealed partial class CrossTenantTests
         }
 
         // Lists of A never show B's rows.
-        foreach (var list in new[] { "/api/v1/users", "/api/v1/roles", "/api/v1/api-keys", "/api/v1/security/ip-rules", "/api/v1/audit/logs", "/api/v1/audit/access-review", "/api/v1/account/sessions", "/api/v1/security/contacts", "/api/v1/invitations", "/api/v1/dead-letters", "/api/v1/notifications", "/api/v1/notifications/preferences", "/api/v1/webhooks/endpoints" })
+        foreach (var list in new[] { "/api/v1/users", "/api/v1/roles", "/api/v1/api-keys", "/api/v1/security/ip-rules", "/api/v1/audit/logs", "/api/v1/audit/access-review", "/api/v1/account/sessions", "/api/v1/security/contacts", "/api/v1/invitations", "/api/v1/dead-letters", "/api/v1/notifications", "/api/v1/notifications/preferences", "/api/v1/webhooks/endpoints",
+            "/api/v1/email/messages", "/api/v1/email/templates", "/api/v1/email/templates/invitation/en" })
         {
             foreach (var (who, client) in new[] { ("member", _a.Client), ("api key", _aKey) })
             {
@@ -111,6 +118,9 @@ public sealed partial class CrossTenantTests
         var endpointId = await IdAsync(endpoint);
         var testEvent = await owner.Client.PostAsync($"/api/v1/webhooks/endpoints/{endpointId}/test", null);
         Assert.AreEqual(HttpStatusCode.Accepted, testEvent.StatusCode, await testEvent.Content.ReadAsStringAsync());
+        var marker = $"template-of-{tag}-{Guid.NewGuid():N}";
+        var customized = await owner.Client.PutAsJsonAsync("/api/v1/email/templates/invitation/en", new { subject = marker + " {{roleName}}" });
+        Assert.AreEqual(HttpStatusCode.OK, customized.StatusCode, await customized.Content.ReadAsStringAsync());
         return new Dictionary<string, string>
         {
             ["userId"] = owner.UserId.ToString(),
@@ -125,7 +135,22 @@ public sealed partial class CrossTenantTests
             ["notificationId"] = (await NotificationForAsync(owner)).ToString(),
             ["endpointId"] = endpointId,
             ["messageId"] = (await testEvent.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("messageId").GetString()!,
+            ["emailId"] = (await EmailMessageOfAsync(owner.OrganizationId)).ToString(),
+            // Not a route parameter: the organization's version of a template, which no other organization may see.
+            ["templateMarker"] = marker,
         };
+    }
+
+    /// <summary>An email of the organization's send log (its owner's confirmation email).</summary>
+    private static async Task<Guid> EmailMessageOfAsync(Guid organizationId)
+    {
+        await using var connection = new Npgsql.NpgsqlConnection(_api.Database.SuperuserConnectionString);
+        await connection.OpenAsync();
+        await using var command = new Npgsql.NpgsqlCommand("SELECT id FROM email_messages WHERE tenant_id = $1 ORDER BY created_at LIMIT 1", connection)
+        {
+            Parameters = { new() { Value = organizationId } },
+        };
+        return (Guid)(await command.ExecuteScalarAsync())!;
     }
 
     /// <summary>An unread notification of the member, as the platform sends it.</summary>
@@ -180,7 +205,8 @@ public sealed partial class CrossTenantTests
     private static async Task<string> SnapshotOfBAsync()
     {
         var parts = new List<string>();
-        foreach (var list in new[] { "/api/v1/users", "/api/v1/roles", "/api/v1/api-keys", "/api/v1/security/ip-rules", "/api/v1/account/sessions", "/api/v1/security/contacts", "/api/v1/invitations", "/api/v1/dead-letters", "/api/v1/notifications", "/api/v1/webhooks/endpoints" })
+        foreach (var list in new[] { "/api/v1/users", "/api/v1/roles", "/api/v1/api-keys", "/api/v1/security/ip-rules", "/api/v1/account/sessions", "/api/v1/security/contacts", "/api/v1/invitations", "/api/v1/dead-letters", "/api/v1/notifications",
+            "/api/v1/email/messages", "/api/v1/email/templates", "/api/v1/email/templates/invitation/en" })
         {
             var json = JsonDocument.Parse(await _b.Client.GetStringAsync(list)).RootElement;
             // Last-used and last-seen times move with B's own reads; compare everything else.

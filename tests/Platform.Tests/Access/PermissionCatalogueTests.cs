@@ -9,7 +9,7 @@ public sealed partial class PermissionCatalogueTests
     private static readonly string[] ProductGroups =
     [
         "users", "organization", "roles", "api_keys", "audit", "security", "billing", "customers", "subscriptions",
-        "invoices", "payments", "products", "analytics", "workflows", "messaging", "webhooks", "notifications", "documents", "ai",
+        "invoices", "payments", "products", "analytics", "workflows", "messaging", "webhooks", "email", "notifications", "documents", "ai",
         "themes", "domains", "settings", "system",
     ];
 
