@@ -145,6 +145,10 @@ public sealed partial class MessageConsumer(
             completes = true;
         }
 
+        // The commit need not wait for the disk: should PostgreSQL crash before it is flushed, the inbox record, the
+        // handler's writes and the queue row's removal are lost together, and the message is simply handled again.
+        batch.BatchCommands.Add(AsynchronousCommit());
+
         await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         if (batch.BatchCommands[1].RecordsAffected == 0)
         {
@@ -170,6 +174,12 @@ public sealed partial class MessageConsumer(
 
         return (true, completes);
     }
+
+    /// <summary>
+    /// Lets the transaction commit without waiting for its WAL flush. Only for work whose loss in a PostgreSQL crash is
+    /// redone by redelivery (at-least-once), never for a change a caller was told is done.
+    /// </summary>
+    internal static NpgsqlBatchCommand AsynchronousCommit() => new("SET LOCAL synchronous_commit = off");
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "{Consumer} handled {Type} {MessageId}")]
     private static partial void LogHandled(ILogger logger, string consumer, string type, Guid messageId);

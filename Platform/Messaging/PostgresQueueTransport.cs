@@ -60,7 +60,7 @@ public sealed partial class PostgresQueueTransport(NpgsqlDataSource dataSource, 
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(maxMessages, 1);
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        await using var batch = SystemBatch(
+        await using var batch = SettlementBatch(
             connection,
             """
             WITH RECURSIVE tenants (tenant_id) AS (
@@ -181,6 +181,17 @@ public sealed partial class PostgresQueueTransport(NpgsqlDataSource dataSource, 
         return new NpgsqlBatch(connection) { BatchCommands = { TenantSession.SystemCommand(), command } };
     }
 
+    /// <summary>
+    /// A claim or settlement: lost in a PostgreSQL crash, it is redone by redelivery (a claim's lease, a retry's delay
+    /// or a removal that did not stick only bring the message back), so its commit need not wait for the disk.
+    /// </summary>
+    private static NpgsqlBatch SettlementBatch(NpgsqlConnection connection, string sql, params object?[] parameters)
+    {
+        var batch = SystemBatch(connection, sql, parameters);
+        batch.BatchCommands.Add(MessageConsumer.AsynchronousCommit());
+        return batch;
+    }
+
     private static NpgsqlParameter Parameter(object? value) => value switch
     {
         null => new NpgsqlParameter { Value = DBNull.Value },
@@ -196,7 +207,7 @@ public sealed partial class PostgresQueueTransport(NpgsqlDataSource dataSource, 
     private async Task<bool> ExecuteAsync(string sql, CancellationToken cancellationToken, params object?[] parameters)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        await using var batch = SystemBatch(connection, sql, parameters);
+        await using var batch = SettlementBatch(connection, sql, parameters);
         await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         return batch.BatchCommands[1].RecordsAffected > 0;
     }
