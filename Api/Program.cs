@@ -32,6 +32,7 @@ app.MapApiKeysApi();
 app.MapInvitationsApi();
 app.MapDeadLettersApi();
 app.MapNotificationsApi();
+app.MapWorkflowsApi();
 
 app.Run();
 

@@ -8,6 +8,7 @@ using Platform.Messaging;
 using Platform.Notifications;
 using Platform.RateLimiting;
 using Platform.Security;
+using Platform.Workflows;
 
 namespace Api.Extensions;
 
@@ -38,6 +39,7 @@ internal static class ApplicationServices
         builder.AddSecurityMonitoring();
         builder.AddMessaging();
         builder.Services.AddNotifications();
+        builder.AddWorkflows();
         builder.AddTenantRateLimiting();
         builder.Services.AddScoped<IRateLimitRejectionObserver, RateLimitSecurityEvents>();
         builder.AddPlatformAuthentication();

@@ -6,6 +6,7 @@ using Platform.Identity;
 using Platform.Security;
 using Platform.Tenancy;
 using Platform.Validation;
+using Platform.Workflows;
 
 namespace Api.Extensions;
 
@@ -51,6 +52,20 @@ internal sealed class DomainExceptionHandler(IProblemDetailsService problems) : 
             SecurityException security when security.Code.EndsWith("_not_found", StringComparison.Ordinal) =>
                 Coded(StatusCodes.Status404NotFound, security.Code, "Not found.", security.Message),
             SecurityException security => Coded(StatusCodes.Status409Conflict, security.Code, "This change is not allowed.", security.Message),
+            // 422: the request is well-formed, the workflow it describes is not; errors are keyed nodes.{id}.
+            WorkflowValidationException invalid => new HttpValidationProblemDetails(invalid.Errors)
+            {
+                Status = StatusCodes.Status422UnprocessableEntity,
+                Type = Problems.TypeFor("invalid_workflow"),
+                Title = "The workflow is not valid.",
+                Extensions =
+                {
+                    ["code"] = "invalid_workflow",
+                    ["nodeErrors"] = invalid.Errors.Where(e => e.Key.StartsWith("nodes.", StringComparison.Ordinal))
+                        .SelectMany(e => e.Value.Select(message => new { nodeId = e.Key["nodes.".Length..], message })).ToList(),
+                },
+            },
+            WorkflowStateException state => Coded(StatusCodes.Status409Conflict, state.Code, "This is not possible in the current state.", state.Message),
             BadHttpRequestException bad => new ProblemDetails { Status = bad.StatusCode, Title = "The request could not be read.", Detail = bad.Message },
             _ => null,
         };

@@ -20,6 +20,8 @@ public sealed class MessagingOptions
     {
         // The Workers' notifications consumer tells members about changes to their roles.
         ["notifications"] = ["member.role_assigned", "member.role_unassigned"],
+        // The Workers' workflow trigger starts the organization's workflows subscribed to any event type.
+        ["workflows"] = ["*"],
     };
 
     /// <summary>Events the relay publishes per round.</summary>

@@ -6,6 +6,7 @@ using Platform.Identity;
 using Platform.Messaging;
 using Platform.Notifications;
 using Platform.Security;
+using Platform.Workflows;
 using Workers.Jobs;
 
 namespace Workers.Extensions;
@@ -30,5 +31,9 @@ internal static class ApplicationServices
         builder.Services.AddHostedService<MessagingRetentionJob>();
         builder.Services.AddNotifications();
         builder.Services.AddHostedService<NotificationsConsumerJob>();
+        builder.AddWorkflows();
+        builder.Services.AddHostedService<WorkflowRunnerJob>();
+        builder.Services.AddHostedService<WorkflowEventsConsumerJob>();
+        builder.Services.AddHostedService<WorkflowSchedulerJob>();
     }
 }
