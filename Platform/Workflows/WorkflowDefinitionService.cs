@@ -115,7 +115,7 @@ public sealed class WorkflowDefinitionService(NpgsqlDataSource dataSource, Workf
             VALUES ($1, $2, $3, $4::jsonb, $5, $6, $7) RETURNING published_at
             """,
             tenantId, id, version, definition.Draft.ToJson(), kind, value, publisher);
-        var publishedAt = (DateTimeOffset)(await insert.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+        var publishedAt = new DateTimeOffset((DateTime)(await insert.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!, TimeSpan.Zero);
         await using var update = transaction.Command(
             "UPDATE workflow_definitions SET published_version = $3, hook_token_hash = coalesce($4, hook_token_hash), updated_at = now() WHERE tenant_id = $1 AND id = $2",
             tenantId, id, version, tokenHash);
