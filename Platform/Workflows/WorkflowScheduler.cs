@@ -70,6 +70,26 @@ public sealed partial class WorkflowScheduler : IAsyncDisposable
     /// <summary>Adds, replaces or removes Quartz jobs so they match the published cron workflows of every organization.</summary>
     public async Task SyncAsync(CancellationToken cancellationToken = default)
     {
+        // One node aligns at a time: two replacing the same trigger at once would each reset it, and both could fire it.
+        await using var gate = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using (var lockCommand = new NpgsqlCommand("SELECT pg_advisory_lock(hashtextextended('workflow_schedule_sync', 0))", gate))
+        {
+            await lockCommand.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        try
+        {
+            await AlignAsync(cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            await using var unlock = new NpgsqlCommand("SELECT pg_advisory_unlock(hashtextextended('workflow_schedule_sync', 0))", gate);
+            await unlock.ExecuteNonQueryAsync(CancellationToken.None).ConfigureAwait(false);
+        }
+    }
+
+    private async Task AlignAsync(CancellationToken cancellationToken)
+    {
         var wanted = new Dictionary<string, (Guid TenantId, Guid DefinitionId, string Cron, string? TimeZone)>(StringComparer.Ordinal);
         await using (var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false))
         await using (var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false))

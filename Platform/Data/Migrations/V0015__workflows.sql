@@ -112,47 +112,65 @@ CREATE FUNCTION workflow_hook_target(workflow_id uuid) RETURNS TABLE (tenant_id 
     SET search_path = public, pg_temp
     AS $$ SELECT d.tenant_id, d.hook_token_hash FROM workflow_definitions d WHERE d.id = workflow_id AND d.hook_token_hash IS NOT NULL $$;
 
--- Quartz.NET's clustered ADO.NET job store (PostgreSQLDelegate) for cron triggers: its standard tables,
--- shared by every Workers replica so each schedule fires once. Platform tables, not tenant-owned: a
--- job's data names the organization and workflow it starts.
+-- Quartz.NET 4.7's clustered ADO.NET job store (PostgreSQLDelegate) for cron triggers: the tables and
+-- columns Quartz 4.7.3 validates at start (the 4.0-4.7 additions included: paused job groups, pause
+-- reasons, continuations, fire progress, overlap policy, misfire threshold, fixed delay, scheduler
+-- version, execution history). Shared by every Workers replica so each schedule fires once. Platform
+-- tables, not tenant-owned: a job's data names the organization and workflow it starts.
 CREATE TABLE qrtz_job_details (
     sched_name        text NOT NULL,
     job_name          text NOT NULL,
     job_group         text NOT NULL,
     description       text,
     job_class_name    text NOT NULL,
-    is_durable        bool NOT NULL,
-    is_nonconcurrent  bool NOT NULL,
-    is_update_data    bool NOT NULL,
-    requests_recovery bool NOT NULL,
+    is_durable        boolean NOT NULL,
+    is_nonconcurrent  boolean NOT NULL,
+    is_update_data    boolean NOT NULL,
+    requests_recovery boolean NOT NULL,
     job_data          bytea,
     PRIMARY KEY (sched_name, job_name, job_group)
 );
+CREATE INDEX idx_qrtz_j_g_n ON qrtz_job_details (sched_name, job_group, job_name);
 
 CREATE TABLE qrtz_triggers (
-    sched_name             text     NOT NULL,
-    trigger_name           text     NOT NULL,
-    trigger_group          text     NOT NULL,
-    job_name               text     NOT NULL,
-    job_group              text     NOT NULL,
-    description            text,
-    next_fire_time         bigint,
-    prev_fire_time         bigint,
-    priority               integer,
-    trigger_state          text     NOT NULL,
-    trigger_type           text     NOT NULL,
-    start_time             bigint   NOT NULL,
-    end_time               bigint,
-    calendar_name          text,
-    misfire_instr          smallint,
-    misfire_orig_fire_time bigint,
-    execution_group        varchar(200),
-    preferred_node         varchar(200),
-    preferred_node_auto    bool     NOT NULL DEFAULT false,
-    job_data               bytea,
+    sched_name              text     NOT NULL,
+    trigger_name            text     NOT NULL,
+    trigger_group           text     NOT NULL,
+    job_name                text     NOT NULL,
+    job_group               text     NOT NULL,
+    description             text,
+    next_fire_time          bigint,
+    prev_fire_time          bigint,
+    priority                integer,
+    trigger_state           text     NOT NULL,
+    trigger_type            text     NOT NULL,
+    start_time              bigint   NOT NULL,
+    end_time                bigint,
+    calendar_name           text,
+    misfire_instr           smallint,
+    misfire_orig_fire_time  bigint,
+    execution_group         varchar(200),
+    preferred_node          varchar(200),
+    preferred_node_auto     boolean  NOT NULL DEFAULT false,
+    retry_policy            varchar(250),
+    retry_attempt           integer,
+    continues_trigger_name  text,
+    continues_trigger_group text,
+    continuation_condition  integer,
+    overlap_policy          integer,
+    pause_reason            varchar(250),
+    paused_by               varchar(200),
+    paused_at               bigint,
+    misfire_threshold       bigint,
+    fixed_delay             boolean,
+    job_data                bytea,
     PRIMARY KEY (sched_name, trigger_name, trigger_group),
     FOREIGN KEY (sched_name, job_name, job_group) REFERENCES qrtz_job_details (sched_name, job_name, job_group)
 );
+CREATE INDEX idx_qrtz_t_c ON qrtz_triggers (sched_name, calendar_name);
+CREATE INDEX idx_qrtz_t_g_n ON qrtz_triggers (sched_name, trigger_group, trigger_name);
+CREATE INDEX idx_qrtz_t_j ON qrtz_triggers (sched_name, job_name, job_group);
+CREATE INDEX idx_qrtz_t_nft_st ON qrtz_triggers (sched_name, trigger_state, next_fire_time, priority DESC, misfire_instr);
 
 CREATE TABLE qrtz_simple_triggers (
     sched_name      text   NOT NULL,
@@ -178,8 +196,8 @@ CREATE TABLE qrtz_simprop_triggers (
     long_prop_2   bigint,
     dec_prop_1    numeric,
     dec_prop_2    numeric,
-    bool_prop_1   bool,
-    bool_prop_2   bool,
+    bool_prop_1   boolean,
+    bool_prop_2   boolean,
     time_zone_id  text,
     PRIMARY KEY (sched_name, trigger_name, trigger_group),
     FOREIGN KEY (sched_name, trigger_name, trigger_group) REFERENCES qrtz_triggers (sched_name, trigger_name, trigger_group) ON DELETE CASCADE
@@ -214,32 +232,51 @@ CREATE TABLE qrtz_calendars (
 CREATE TABLE qrtz_paused_trigger_grps (
     sched_name    text NOT NULL,
     trigger_group text NOT NULL,
+    pause_reason  varchar(250),
+    paused_by     varchar(200),
+    paused_at     bigint,
     PRIMARY KEY (sched_name, trigger_group)
 );
 
+CREATE TABLE qrtz_paused_job_grps (
+    sched_name   text NOT NULL,
+    job_group    text NOT NULL,
+    pause_reason varchar(250),
+    paused_by    varchar(200),
+    paused_at    bigint,
+    PRIMARY KEY (sched_name, job_group)
+);
+
 CREATE TABLE qrtz_fired_triggers (
-    sched_name        text    NOT NULL,
-    entry_id          text    NOT NULL,
-    trigger_name      text    NOT NULL,
-    trigger_group     text    NOT NULL,
-    instance_name     text    NOT NULL,
-    fired_time        bigint  NOT NULL,
-    sched_time        bigint  NOT NULL,
-    priority          integer NOT NULL,
-    state             text    NOT NULL,
-    job_name          text,
-    job_group         text,
-    is_nonconcurrent  bool    NOT NULL,
-    requests_recovery bool,
-    execution_group   varchar(200),
+    sched_name               text    NOT NULL,
+    entry_id                 text    NOT NULL,
+    trigger_name             text    NOT NULL,
+    trigger_group            text    NOT NULL,
+    instance_name            text    NOT NULL,
+    fired_time               bigint  NOT NULL,
+    sched_time               bigint  NOT NULL,
+    priority                 integer NOT NULL,
+    state                    text    NOT NULL,
+    job_name                 text,
+    job_group                text,
+    is_nonconcurrent         boolean NOT NULL,
+    requests_recovery        boolean,
+    execution_group          varchar(200),
+    progress                 integer,
+    progress_message         varchar(250),
+    interrupt_requested_time bigint,
     PRIMARY KEY (sched_name, entry_id)
 );
+CREATE INDEX idx_qrtz_ft_inst_job_req_rcvry ON qrtz_fired_triggers (sched_name, instance_name, requests_recovery);
+CREATE INDEX idx_qrtz_ft_j_g ON qrtz_fired_triggers (sched_name, job_name, job_group);
+CREATE INDEX idx_qrtz_ft_t_g ON qrtz_fired_triggers (sched_name, trigger_name, trigger_group);
 
 CREATE TABLE qrtz_scheduler_state (
     sched_name        text   NOT NULL,
     instance_name     text   NOT NULL,
     last_checkin_time bigint NOT NULL,
     checkin_interval  bigint NOT NULL,
+    quartz_version    varchar(20),
     PRIMARY KEY (sched_name, instance_name)
 );
 
@@ -249,12 +286,69 @@ CREATE TABLE qrtz_locks (
     PRIMARY KEY (sched_name, lock_name)
 );
 
-CREATE INDEX idx_qrtz_j_req_recovery ON qrtz_job_details (sched_name, requests_recovery);
-CREATE INDEX idx_qrtz_j_g_n ON qrtz_job_details (sched_name, job_group, job_name);
-CREATE INDEX idx_qrtz_t_next_fire_time ON qrtz_triggers (sched_name, next_fire_time);
-CREATE INDEX idx_qrtz_t_state ON qrtz_triggers (sched_name, trigger_state);
-CREATE INDEX idx_qrtz_t_nft_st ON qrtz_triggers (sched_name, trigger_state, next_fire_time);
-CREATE INDEX idx_qrtz_t_g_n ON qrtz_triggers (sched_name, trigger_group, trigger_name);
-CREATE INDEX idx_qrtz_ft_trig_nm_gp ON qrtz_fired_triggers (sched_name, trigger_name, trigger_group);
-CREATE INDEX idx_qrtz_ft_trig_inst_name ON qrtz_fired_triggers (sched_name, instance_name);
-CREATE INDEX idx_qrtz_ft_job_req_recovery ON qrtz_fired_triggers (requests_recovery);
+-- Written only when execution history is turned on (it is not); present because the store validates them.
+CREATE TABLE qrtz_job_status (
+    sched_name           text    NOT NULL,
+    job_group            text    NOT NULL,
+    job_name             text    NOT NULL,
+    first_fired_time     bigint  NOT NULL,
+    last_fired_time      bigint  NOT NULL,
+    last_result          integer NOT NULL,
+    last_run_time        bigint  NOT NULL,
+    last_instance_name   text    NOT NULL,
+    last_entry_id        text,
+    last_summary         text,
+    last_success_time    bigint,
+    last_failure_time    bigint,
+    last_failure_message text,
+    consecutive_failures integer NOT NULL DEFAULT 0,
+    run_count            bigint  NOT NULL DEFAULT 0,
+    failure_count        bigint  NOT NULL DEFAULT 0,
+    PRIMARY KEY (sched_name, job_group, job_name)
+);
+
+CREATE TABLE qrtz_execution_history (
+    sched_name          text    NOT NULL,
+    entry_id            text    NOT NULL,
+    instance_name       text    NOT NULL,
+    job_name            text    NOT NULL,
+    job_group           text    NOT NULL,
+    trigger_name        text    NOT NULL,
+    trigger_group       text    NOT NULL,
+    fired_time          bigint  NOT NULL,
+    run_time            bigint  NOT NULL,
+    succeeded           boolean NOT NULL,
+    error_message       text,
+    retry_attempt       integer NOT NULL DEFAULT 0,
+    retry_scheduled     boolean NOT NULL DEFAULT false,
+    execution_log       text,
+    result              integer,
+    summary             text,
+    metrics             text,
+    manual              boolean,
+    fire_instance_id    text,
+    job_input           text,
+    job_input_too_large boolean,
+    PRIMARY KEY (sched_name, entry_id)
+);
+CREATE INDEX idx_qrtz_eh_fire_inst ON qrtz_execution_history (sched_name, fire_instance_id);
+CREATE INDEX idx_qrtz_eh_fired_time ON qrtz_execution_history (sched_name, fired_time);
+CREATE INDEX idx_qrtz_eh_inst ON qrtz_execution_history (sched_name, instance_name);
+CREATE INDEX idx_qrtz_eh_job_time ON qrtz_execution_history (sched_name, job_group, job_name, fired_time);
+CREATE INDEX idx_qrtz_eh_trig_time ON qrtz_execution_history (sched_name, trigger_group, trigger_name, fired_time);
+
+CREATE TABLE qrtz_misfire_history (
+    sched_name    text   NOT NULL,
+    entry_id      text   NOT NULL,
+    instance_name text   NOT NULL,
+    trigger_name  text   NOT NULL,
+    trigger_group text   NOT NULL,
+    job_name      text,
+    job_group     text,
+    misfire_time  bigint NOT NULL,
+    sched_time    bigint,
+    reason        integer,
+    PRIMARY KEY (sched_name, entry_id)
+);
+CREATE INDEX idx_qrtz_mh_inst ON qrtz_misfire_history (sched_name, instance_name);
+CREATE INDEX idx_qrtz_mh_misfire_time ON qrtz_misfire_history (sched_name, misfire_time);
