@@ -112,7 +112,7 @@ public static class WorkflowsApi
             ? TypedResults.Accepted($"/api/v1/workflows/executions/{started.Id}", ToResponse(started, null))
             : TypedResults.NotFound();
 
-    public static async Task<Results<Ok<Page<ExecutionResponse>>, ValidationProblem>> ListExecutionsAsync(
+    public static async Task<Results<Ok<Page<ExecutionResponse>>, NotFound, ValidationProblem>> ListExecutionsAsync(
         Guid workflowId, string? status, int? limit, string? cursor, TenantContext tenant, WorkflowExecutionService executions, CancellationToken cancellationToken)
     {
         if (!Paging.TryRead(limit, cursor, out var page, out var problem))
@@ -125,7 +125,11 @@ public static class WorkflowsApi
             return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["status"] = [$"One of {string.Join(", ", WorkflowExecutionStatus.All)}."] });
         }
 
-        var rows = await executions.ListAsync(tenant.RequiredTenantId, workflowId, status, page.Limit + 1, page.After, page.AfterId, cancellationToken);
+        if (await executions.ListAsync(tenant.RequiredTenantId, workflowId, status, page.Limit + 1, page.After, page.AfterId, cancellationToken) is not { } rows)
+        {
+            return TypedResults.NotFound();
+        }
+
         var items = rows.Take(page.Limit).Select(e => ToResponse(e, null)).ToList();
         var next = rows.Count > page.Limit ? Cursor.Encode(items[^1].CreatedAt, items[^1].Id) : null;
         return TypedResults.Ok(new Page<ExecutionResponse>(items, next));

@@ -57,11 +57,22 @@ public sealed class WorkflowExecutionService(NpgsqlDataSource dataSource, AuditW
         }
     }
 
-    /// <summary>Executions of a workflow, newest first, continuing after (<paramref name="before"/>, <paramref name="beforeId"/>).</summary>
-    public async Task<IReadOnlyList<WorkflowExecution>> ListAsync(
+    /// <summary>
+    /// Executions of a workflow, newest first, continuing after (<paramref name="before"/>, <paramref name="beforeId"/>);
+    /// null when the organization has no such workflow.
+    /// </summary>
+    public async Task<IReadOnlyList<WorkflowExecution>?> ListAsync(
         Guid tenantId, Guid definitionId, string? status, int limit, DateTimeOffset? before, Guid? beforeId, CancellationToken cancellationToken = default)
     {
         await using var transaction = await TenantTransaction.BeginAsync(dataSource, tenantId, null, cancellationToken).ConfigureAwait(false);
+        await using (var exists = transaction.Command("SELECT 1 FROM workflow_definitions WHERE tenant_id = $1 AND id = $2", tenantId, definitionId))
+        {
+            if (await exists.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is null)
+            {
+                return null;
+            }
+        }
+
         await using var select = transaction.Command(
             $"""
             SELECT {Columns} FROM workflow_executions

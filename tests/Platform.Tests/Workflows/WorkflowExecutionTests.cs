@@ -252,7 +252,7 @@ public sealed class WorkflowExecutionTests
         Assert.IsNull(await executions.GetAsync(other, execution.Id));
         Assert.IsNull(await executions.CancelAsync(other, execution.Id));
         Assert.IsNull(await executions.StartManuallyAsync(other, workflow, null));
-        Assert.IsEmpty(await executions.ListAsync(other, workflow, null, 10, null, null));
+        Assert.IsNull(await executions.ListAsync(other, workflow, null, 10, null, null));
 
         // Row-level security itself, not just the services' WHERE clauses: keyed to the other organization, no rows at all.
         await using var connection = await _db.DataSource.OpenConnectionAsync();
@@ -300,7 +300,7 @@ public sealed class WorkflowExecutionTests
         Assert.AreEqual(1, await _db.CountAsync("SELECT count(*) FROM workflow_executions WHERE definition_id = $1", workflow));
         Assert.AreEqual(0, await _db.CountAsync("SELECT count(*) FROM workflow_executions WHERE definition_id = $1", unrelated));
         await using var scope = _db.Request();
-        var execution = (await scope.ServiceProvider.GetRequiredService<WorkflowExecutionService>().ListAsync(tenant, workflow, null, 10, null, null)).Single();
+        var execution = (await scope.ServiceProvider.GetRequiredService<WorkflowExecutionService>().ListAsync(tenant, workflow, null, 10, null, null))!.Single();
         await _db.RunUntilAsync(tenant, execution.Id, e => e.Status == WorkflowExecutionStatus.Completed);
         Assert.AreEqual(1, await _db.CountAsync("SELECT count(*) FROM notifications WHERE tenant_id = $1 AND user_id = $2 AND title = 'Welcome aboard'", tenant, member));
     }
