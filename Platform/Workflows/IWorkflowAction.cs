@@ -21,6 +21,13 @@ public interface IWorkflowAction
     /// <summary>The output ports edges may leave from: <c>out</c>, or a condition's <c>true</c>/<c>false</c>.</summary>
     IReadOnlyList<string> OutputPorts => [WorkflowEdge.DefaultPort];
 
+    /// <summary>
+    /// False for actions that only compute from the execution's data (<c>set_variable</c>, <c>condition</c>, <c>delay</c>):
+    /// their attempt is recorded when it ends, in the same commit as its result, instead of also before it starts.
+    /// Running one again after a crash changes nothing outside, so the record of an attempt in flight is not needed.
+    /// </summary>
+    bool HasSideEffects => true;
+
     /// <summary>What is wrong with a node's config (unrendered: templates are not evaluated yet); empty when valid.</summary>
     IEnumerable<string> Validate(JsonObject config);
 

@@ -49,6 +49,10 @@ public sealed partial class WorkflowRunner(
                 {
                     LogClaimFailed(logger, error);
                 }
+                catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+                {
+                    break;
+                }
             }
 
             running.AddRange(claimed.Select(claim => Task.Run(() => ExecuteAsync(claim, cancellationToken), CancellationToken.None)));
@@ -188,14 +192,20 @@ public sealed partial class WorkflowRunner(
             }
 
             var node = state.Graph.Node(state.Pending[0]) ?? throw new InvalidOperationException($"Node '{state.Pending[0]}' is not in version {state.Version}.");
+            var action = actions.Find(node.Type);
             var attempt = state.Attempt + 1;
-            var stepId = await BeginStepAsync(claim, node, attempt, cancellationToken).ConfigureAwait(false);
-            if (stepId is null)
+            long? stepId = null;
+            if (action?.HasSideEffects != false)
             {
-                return;
+                // Recorded before it runs, so an attempt cut short by a crash shows as abandoned and counts.
+                stepId = await BeginStepAsync(claim, node, attempt, cancellationToken).ConfigureAwait(false);
+                if (stepId is null)
+                {
+                    return;
+                }
             }
 
-            var outcome = await RunStepAsync(claim, state, node, attempt, cancellationToken).ConfigureAwait(false);
+            var outcome = await RunStepAsync(claim, state, node, action, attempt, cancellationToken).ConfigureAwait(false);
             if (outcome.Result is { } result)
             {
                 var context = state.Context.DeepClone().AsObject();
@@ -207,16 +217,29 @@ public sealed partial class WorkflowRunner(
 
                 var pending = state.Pending.Skip(1).Concat(state.Graph.Next(node.Id, result.Port)).ToList();
                 var waits = result.ResumeAt is not null;
+                var finished = !waits && pending.Count == 0;
+                var update = waits
+                    ? "UPDATE workflow_executions SET status = 'waiting', context = $3::jsonb, pending = $4, attempt = 0, due_at = $5, lease_owner = NULL, lease_until = NULL, updated_at = now()"
+                    : finished
+                        // The last step's commit completes the execution: one transaction fewer per run.
+                        ? "UPDATE workflow_executions SET status = 'completed', context = $3::jsonb, pending = $4, attempt = 0, finished_at = now(), lease_owner = NULL, lease_until = NULL, updated_at = now()"
+                        : "UPDATE workflow_executions SET context = $3::jsonb, pending = $4, attempt = 0, due_at = now(), lease_until = now() + $5, updated_at = now()";
                 var committed = await CommitAsync(
                     claim,
-                    waits
-                        ? "UPDATE workflow_executions SET status = 'waiting', context = $3::jsonb, pending = $4, attempt = 0, due_at = $5, lease_owner = NULL, lease_until = NULL, updated_at = now()"
-                        : "UPDATE workflow_executions SET context = $3::jsonb, pending = $4, attempt = 0, due_at = now(), lease_until = now() + $5, updated_at = now()",
-                    [context.ToJsonString(), pending.ToArray(), waits ? result.ResumeAt!.Value : _options.Lease],
-                    ("UPDATE workflow_steps SET status = 'completed', output = $2::jsonb, finished_at = now() WHERE tenant_id = $1 AND id = $3", [result.Output?.ToJsonString(), stepId.Value]),
+                    update,
+                    waits ? [context.ToJsonString(), pending.ToArray(), result.ResumeAt!.Value]
+                        : finished ? [context.ToJsonString(), pending.ToArray()]
+                        : [context.ToJsonString(), pending.ToArray(), _options.Lease],
+                    StepRecord(claim, node, attempt, stepId, "completed", result.Output?.ToJsonString(), null),
                     cancellationToken).ConfigureAwait(false);
                 if (!committed || waits)
                 {
+                    return;
+                }
+
+                if (finished)
+                {
+                    LogCompleted(logger, claim.TenantId, claim.ExecutionId);
                     return;
                 }
 
@@ -226,31 +249,43 @@ public sealed partial class WorkflowRunner(
 
             var error = outcome.Error!;
             var retry = node.Retry ?? _options.DefaultRetry;
-            var step = ("UPDATE workflow_steps SET status = 'failed', error = $2, finished_at = now() WHERE tenant_id = $1 AND id = $3", new object?[] { error, stepId.Value });
+            var step = StepRecord(claim, node, attempt, stepId, "failed", null, error);
             if (attempt < retry.MaxAttempts)
             {
                 var delay = retry.DelayAfter(attempt);
                 LogStepRetrying(logger, claim.TenantId, claim.ExecutionId, node.Id, attempt, delay, error);
-                await CommitAsync(claim, "UPDATE workflow_executions SET due_at = now() + $3, lease_owner = NULL, lease_until = NULL, updated_at = now()", [delay], step, cancellationToken).ConfigureAwait(false);
+                await CommitAsync(claim, "UPDATE workflow_executions SET attempt = $3, due_at = now() + $4, lease_owner = NULL, lease_until = NULL, updated_at = now()", [attempt, delay], step, cancellationToken).ConfigureAwait(false);
             }
             else
             {
                 LogStepFailed(logger, claim.TenantId, claim.ExecutionId, node.Id, attempt, error);
-                await CommitAsync(claim, "UPDATE workflow_executions SET status = 'failed', error = $3, failed_node = $4, finished_at = now(), lease_owner = NULL, lease_until = NULL, updated_at = now()", [error, node.Id], step, cancellationToken).ConfigureAwait(false);
+                await CommitAsync(claim, "UPDATE workflow_executions SET attempt = $3, status = 'failed', error = $4, failed_node = $5, finished_at = now(), lease_owner = NULL, lease_until = NULL, updated_at = now()", [attempt, error, node.Id], step, cancellationToken).ConfigureAwait(false);
             }
 
             return;
         }
     }
 
-    private async Task<(WorkflowActionResult? Result, string? Error)> RunStepAsync(Claim claim, ExecutionState state, WorkflowNode node, int attempt, CancellationToken cancellationToken)
+    /// <summary>How the attempt's outcome is written: an update of the row recorded at its start, or the whole row when there was none.</summary>
+    private static (string Sql, object?[] Parameters) StepRecord(Claim claim, WorkflowNode node, int attempt, long? stepId, string status, string? output, string? error) =>
+        stepId is { } id
+            ? ("UPDATE workflow_steps SET status = $2, output = $3::jsonb, error = $4, finished_at = now() WHERE tenant_id = $1 AND id = $5", [status, output, error, id])
+            : ("INSERT INTO workflow_steps (tenant_id, execution_id, node_id, node_type, attempt, status, output, error, finished_at) VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8, now())",
+                [claim.ExecutionId, node.Id, node.Type, attempt, status, output, error]);
+
+    private async Task<(WorkflowActionResult? Result, string? Error)> RunStepAsync(
+        Claim claim, ExecutionState state, WorkflowNode node, IWorkflowAction? action, int attempt, CancellationToken cancellationToken)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var limit = node.TimeoutSeconds is { } seconds ? TimeSpan.FromSeconds(seconds) : _options.DefaultStepTimeout;
         timeout.CancelAfter(limit);
         try
         {
-            var action = actions.Find(node.Type) ?? throw new InvalidOperationException($"No action is registered for '{node.Type}'.");
+            if (action is null)
+            {
+                throw new InvalidOperationException($"No action is registered for '{node.Type}'.");
+            }
+
             var config = (WorkflowTemplate.RenderNode(node.Config ?? [], state.Context) as JsonObject) ?? [];
             await using var scope = scopes.CreateAsyncScope();
             var context = new WorkflowActionContext(claim.TenantId, claim.ExecutionId, node.Id, attempt, state.OwnerId, config, state.Context, scope.ServiceProvider);

@@ -131,7 +131,7 @@ try
     Console.WriteLine($"baseline  raw INSERT+DELETE transactions/s ({concurrency} connections): {baseline,10:F0}");
     Console.WriteLine($"workflow  3-step executions/s (one runner, {concurrency} at once):    {perSecond,10:F0}   ({steps} steps, {failed} not completed, {running.Elapsed.TotalSeconds:F1} s)");
     Console.WriteLine($"          starting (queueing) executions/s:                        {executions / queueing.Elapsed.TotalSeconds,10:F0}");
-    Console.WriteLine($"ratio     executions per baseline transaction:                     {perSecond / baseline,10:F3}   (an execution commits ~9 transactions: claim, load, 2 per step, completion)");
+    Console.WriteLine($"ratio     executions per baseline transaction:                     {perSecond / baseline,10:F3}   (each execution: a share of a claim, one read, one commit per step)");
     return failed == 0 ? 0 : 1;
 }
 finally

@@ -12,6 +12,8 @@ public sealed class ConditionAction : IWorkflowAction
 
     public IReadOnlyList<string> OutputPorts { get; } = [True, False];
 
+    public bool HasSideEffects => false;
+
     public IEnumerable<string> Validate(JsonObject config) =>
         config.ContainsKey("if") ? WorkflowCondition.Validate(config["if"]).Select(e => "if: " + e) : ["if: required (a condition)."];
 

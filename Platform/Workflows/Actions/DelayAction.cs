@@ -11,6 +11,8 @@ public sealed class DelayAction(TimeProvider clock) : IWorkflowAction
 {
     public string Type => "delay";
 
+    public bool HasSideEffects => false;
+
     public IEnumerable<string> Validate(JsonObject config)
     {
         var hasSeconds = config["seconds"] is JsonValue seconds && seconds.TryGetValue<double>(out var s) && s >= 0;

@@ -7,6 +7,8 @@ public sealed class SetVariableAction : IWorkflowAction
 {
     public string Type => "set_variable";
 
+    public bool HasSideEffects => false;
+
     public IEnumerable<string> Validate(JsonObject config)
     {
         if (config["name"] is not JsonValue name || !name.TryGetValue<string>(out var text) || text.Length is 0 or > 64 || !text.All(c => char.IsAsciiLetterOrDigit(c) || c == '_'))
