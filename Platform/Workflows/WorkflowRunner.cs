@@ -153,6 +153,7 @@ public sealed partial class WorkflowRunner(
         using var lease = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
         using var heartbeatStop = new CancellationTokenSource();
         var heartbeat = HeartbeatAsync(claim, lease, heartbeatStop.Token);
+        Exception? broken = null;
         try
         {
             await StepThroughAsync(claim, lease.Token).ConfigureAwait(false);
@@ -167,10 +168,23 @@ public sealed partial class WorkflowRunner(
             // The lease runs out and the execution is resumed from its last commit.
             LogExecutionFailed(logger, claim.TenantId, claim.ExecutionId, error);
         }
+        catch (Exception error) when (error is not OperationCanceledException)
+        {
+            // Not the database and not a step (those are caught per step): the execution itself cannot go on (a
+            // version that lost a node, unreadable state). Resuming it would fail the same way forever.
+            broken = error;
+        }
         finally
         {
             await heartbeatStop.CancelAsync().ConfigureAwait(false);
             await heartbeat.ConfigureAwait(false);
+        }
+
+        if (broken is not null)
+        {
+            LogExecutionBroken(logger, claim.TenantId, claim.ExecutionId, broken);
+            await CommitAsync(claim, "UPDATE workflow_executions SET status = 'failed', error = $3, finished_at = now(), lease_owner = NULL, lease_until = NULL, updated_at = now()",
+                [$"{broken.GetType().Name}: {broken.Message}"], null, CancellationToken.None).ConfigureAwait(false);
         }
 
         if (stoppingToken.IsCancellationRequested)
@@ -467,6 +481,9 @@ public sealed partial class WorkflowRunner(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Workflow execution {TenantId}/{ExecutionId}: step {NodeId} failed after {Attempt} attempts ({Reason})")]
     private static partial void LogStepFailed(ILogger logger, Guid tenantId, Guid executionId, string nodeId, int attempt, string reason);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Workflow execution {TenantId}/{ExecutionId} cannot continue; marked failed")]
+    private static partial void LogExecutionBroken(ILogger logger, Guid tenantId, Guid executionId, Exception error);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Heartbeat of workflow execution {TenantId}/{ExecutionId} failed")]
     private static partial void LogHeartbeatFailed(ILogger logger, Guid tenantId, Guid executionId, Exception error);

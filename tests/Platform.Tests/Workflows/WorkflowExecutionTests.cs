@@ -382,6 +382,24 @@ public sealed class WorkflowExecutionTests
     }
 
     [TestMethod]
+    public async Task An_execution_that_cannot_go_on_fails_instead_of_being_resumed_forever()
+    {
+        var tenant = await _db.CreateOrganizationAsync();
+        var workflow = await _db.PublishAsync(tenant, WorkflowGraph.Parse("""
+            { "nodes": [ { "id": "start", "type": "trigger.manual" }, { "id": "keep", "type": "set_variable", "config": { "name": "x", "value": 1 } } ],
+              "edges": [ { "from": "start", "to": "keep" } ] }
+            """));
+        var started = await _db.StartAsync(tenant, workflow);
+        // Damage the stored version behind the platform's back: the pending node no longer exists.
+        await _db.ExecuteAsync("""UPDATE workflow_versions SET graph = '{"nodes":[{"id":"start","type":"trigger.manual"}],"edges":[]}' WHERE definition_id = $1""", workflow);
+
+        var failed = await _db.RunUntilAsync(tenant, started.Id, e => e.Status == WorkflowExecutionStatus.Failed);
+        StringAssert.Contains(failed.Error, "'keep' is not in version 1");
+        await _db.Runner.RunDueAsync();
+        Assert.AreEqual(WorkflowExecutionStatus.Failed, (await _db.GetAsync(tenant, started.Id)).Execution.Status, "not claimed again");
+    }
+
+    [TestMethod]
     public async Task Saving_an_invalid_draft_is_refused_with_errors_per_node_and_changes_nothing()
     {
         var tenant = await _db.CreateOrganizationAsync();
