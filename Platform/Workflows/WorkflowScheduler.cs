@@ -52,7 +52,9 @@ public sealed partial class WorkflowScheduler : IAsyncDisposable
             quartz.ConfigureScheduler(scheduler =>
             {
                 scheduler.InstanceName = options.SchedulerName;
-                scheduler.InstanceId = instanceId ?? $"{Environment.MachineName}-{Environment.ProcessId}-{Guid.NewGuid():N}"[..60];
+                // Unique per process, so a restarted replica is a new node and the dead one's fires are recovered.
+                var generated = $"{Environment.MachineName}-{Environment.ProcessId}-{Guid.NewGuid():N}";
+                scheduler.InstanceId = instanceId ?? generated[..Math.Min(generated.Length, 120)];
             });
             quartz.UseDefaultThreadPool(4);
             quartz.UsePersistentStore(store =>

@@ -145,7 +145,6 @@ public sealed class WorkflowFailoverTests
             // A short lease so the survivor takes over within seconds of the kill.
             info.Environment["Workflows__Lease"] = "00:00:03";
             info.Environment["Workflows__PollInterval"] = "00:00:00.250";
-            info.Environment["Workflows__RunScheduler"] = "false";
             var workers = new WorkersProcess(Process.Start(info)!);
             workers._process.OutputDataReceived += (_, e) => workers.Record(e.Data);
             workers._process.ErrorDataReceived += (_, e) => workers.Record(e.Data);
