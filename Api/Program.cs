@@ -35,6 +35,7 @@ app.MapDeadLettersApi();
 app.MapNotificationsApi();
 app.MapWebhooksApi();
 app.MapEmailApi();
+app.MapWorkflowsApi();
 
 app.Run();
 

@@ -10,6 +10,7 @@ using Platform.Notifications;
 using Platform.RateLimiting;
 using Platform.Security;
 using Platform.Webhooks;
+using Platform.Workflows;
 
 namespace Api.Extensions;
 
@@ -42,6 +43,7 @@ internal static class ApplicationServices
         builder.AddMessaging();
         builder.Services.AddNotifications();
         builder.AddWebhooks();
+        builder.AddWorkflows();
         builder.AddTenantRateLimiting();
         builder.Services.AddScoped<IRateLimitRejectionObserver, RateLimitSecurityEvents>();
         builder.AddPlatformAuthentication();

@@ -7,6 +7,7 @@ using Platform.Identity;
 using Platform.Security;
 using Platform.Tenancy;
 using Platform.Validation;
+using Platform.Workflows;
 
 namespace Api.Extensions;
 
@@ -53,6 +54,20 @@ internal sealed class DomainExceptionHandler(IProblemDetailsService problems) : 
                 Coded(StatusCodes.Status404NotFound, security.Code, "Not found.", security.Message),
             SecurityException security => Coded(StatusCodes.Status409Conflict, security.Code, "This change is not allowed.", security.Message),
             EmailTemplateNotFoundException missing => Coded(StatusCodes.Status404NotFound, EmailTemplateNotFoundException.Code, "Not found.", missing.Message),
+            // 422: the request is well-formed, the workflow it describes is not; errors are keyed nodes.{id}.
+            WorkflowValidationException invalid => new HttpValidationProblemDetails(invalid.Errors)
+            {
+                Status = StatusCodes.Status422UnprocessableEntity,
+                Type = Problems.TypeFor("invalid_workflow"),
+                Title = "The workflow is not valid.",
+                Extensions =
+                {
+                    ["code"] = "invalid_workflow",
+                    ["nodeErrors"] = invalid.Errors.Where(e => e.Key.StartsWith("nodes.", StringComparison.Ordinal))
+                        .SelectMany(e => e.Value.Select(message => new { nodeId = e.Key["nodes.".Length..], message })).ToList(),
+                },
+            },
+            WorkflowStateException state => Coded(StatusCodes.Status409Conflict, state.Code, "This is not possible in the current state.", state.Message),
             BadHttpRequestException bad => new ProblemDetails { Status = bad.StatusCode, Title = "The request could not be read.", Detail = bad.Message },
             _ => null,
         };

@@ -25,6 +25,8 @@ public sealed class MessagingOptions
         ["webhooks"] = [.. EventTypes.All.Select(definition => definition.Type)],
         // The Workers' email consumer delivers queued emails (Email.EmailService).
         ["email"] = ["email.send"],
+        // The Workers' workflow trigger starts the organization's workflows subscribed to a published event type.
+        ["workflows"] = [.. EventTypes.All.Select(definition => definition.Type)],
     };
 
     /// <summary>Events the relay publishes per round.</summary>

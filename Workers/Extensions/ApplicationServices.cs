@@ -8,6 +8,7 @@ using Platform.Messaging;
 using Platform.Notifications;
 using Platform.Security;
 using Platform.Webhooks;
+using Platform.Workflows;
 using Workers.Jobs;
 
 namespace Workers.Extensions;
@@ -38,5 +39,9 @@ internal static class ApplicationServices
         builder.Services.AddHostedService<WebhookDeliveryJob>();
         builder.Services.AddHostedService<WebhookRetentionJob>();
         builder.Services.AddHostedService<EmailConsumerJob>();
+        builder.AddWorkflows();
+        builder.Services.AddHostedService<WorkflowRunnerJob>();
+        builder.Services.AddHostedService<WorkflowEventsConsumerJob>();
+        builder.Services.AddHostedService<WorkflowSchedulerJob>();
     }
 }

@@ -98,6 +98,50 @@ public sealed class AuditEveryMutationTests
             ("DELETE /api/v1/webhooks/endpoints/{endpointId:guid}", () => _owner.Client.DeleteAsync($"/api/v1/webhooks/endpoints/{ids["endpointId"]}")),
             ("PUT /api/v1/email/templates/{templateKey}/{culture}", () => Put("/api/v1/email/templates/welcome/fr", new { subject = "Bienvenue, {{userName}} !" })),
             ("DELETE /api/v1/email/templates/{templateKey}/{culture}", () => _owner.Client.DeleteAsync("/api/v1/email/templates/welcome/fr")),
+            ("POST /api/v1/workflows/", async () => Remember(await Post("/api/v1/workflows", new { name = "Audited flow", graph = Workflows.WorkflowsApiTests.Graph("trigger.webhook") }), "workflowId")),
+            ("PUT /api/v1/workflows/{workflowId:guid}", () => Put($"/api/v1/workflows/{ids["workflowId"]}", new { name = "Audited flow v2", graph = Workflows.WorkflowsApiTests.Graph("trigger.webhook") })),
+            ("POST /api/v1/workflows/{workflowId:guid}/publish", async () =>
+            {
+                var response = await _owner.Client.PostAsync($"/api/v1/workflows/{ids["workflowId"]}/publish", null);
+                ids["hookToken"] = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("hookToken").GetString()!;
+                return response;
+            }),
+            ("POST /api/v1/workflows/hooks/{workflowId:guid}", async () =>
+            {
+                using var anonymous = _api.CreateClient();
+                using var request = new HttpRequestMessage(HttpMethod.Post, $"/api/v1/workflows/hooks/{ids["workflowId"]}") { Content = JsonContent.Create(new { name = "hook" }) };
+                request.Headers.Add("X-Workflow-Token", ids["hookToken"]);
+                return await anonymous.SendAsync(request);
+            }),
+            ("POST /api/v1/workflows/{workflowId:guid}/executions", async () =>
+            {
+                var response = await Post($"/api/v1/workflows/{ids["workflowId"]}/executions", new { input = new { name = "manual" } });
+                ids["executionId"] = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
+                return response;
+            }),
+            ("POST /api/v1/workflows/executions/{executionId:guid}/cancel", () => _owner.Client.PostAsync($"/api/v1/workflows/executions/{ids["executionId"]}/cancel", null)),
+            ("POST /api/v1/workflows/executions/{executionId:guid}/retry", async () =>
+            {
+                // A workflow whose only step fails at once (nothing listens on the discard port), run to failure by the runner.
+                var arranged = await CountAsync();
+                var failing = await Post("/api/v1/workflows", new
+                {
+                    name = "Fails",
+                    graph = new
+                    {
+                        nodes = new object[] { new { id = "start", type = "trigger.manual" }, new { id = "call", type = "http.request", config = new { url = "http://127.0.0.1:9/" }, retry = new { maxAttempts = 1 } } },
+                        edges = new[] { new { from = "start", to = "call" } },
+                    },
+                });
+                var flow = (await failing.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString();
+                await _owner.Client.PostAsync($"/api/v1/workflows/{flow}/publish", null);
+                var started = await Post($"/api/v1/workflows/{flow}/executions", new { input = new { } });
+                var execution = (await started.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString();
+                await _api.Services.GetRequiredService<Platform.Workflows.WorkflowRunner>().RunDueAsync();
+                _offset = await CountAsync() - arranged;
+                return await _owner.Client.PostAsync($"/api/v1/workflows/executions/{execution}/retry", null);
+            }),
+            ("DELETE /api/v1/workflows/{workflowId:guid}", () => _owner.Client.DeleteAsync($"/api/v1/workflows/{ids["workflowId"]}")),
             ("DELETE /api/v1/security/contacts/{userId:guid}", () => _owner.Client.DeleteAsync($"/api/v1/security/contacts/{_owner.UserId}")),
             ("DELETE /api/v1/users/{userId:guid}", async () =>
             {

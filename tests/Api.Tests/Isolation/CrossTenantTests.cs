@@ -89,7 +89,7 @@ public sealed partial class CrossTenantTests
 
         // Lists of A never show B's rows.
         foreach (var list in new[] { "/api/v1/users", "/api/v1/roles", "/api/v1/api-keys", "/api/v1/security/ip-rules", "/api/v1/audit/logs", "/api/v1/audit/access-review", "/api/v1/account/sessions", "/api/v1/security/contacts", "/api/v1/invitations", "/api/v1/dead-letters", "/api/v1/notifications", "/api/v1/notifications/preferences", "/api/v1/webhooks/endpoints",
-            "/api/v1/email/messages", "/api/v1/email/templates", "/api/v1/email/templates/invitation/en" })
+            "/api/v1/email/messages", "/api/v1/email/templates", "/api/v1/email/templates/invitation/en", "/api/v1/workflows" })
         {
             foreach (var (who, client) in new[] { ("member", _a.Client), ("api key", _aKey) })
             {
@@ -121,6 +121,7 @@ public sealed partial class CrossTenantTests
         var marker = $"template-of-{tag}-{Guid.NewGuid():N}";
         var customized = await owner.Client.PutAsJsonAsync("/api/v1/email/templates/invitation/en", new { subject = marker + " {{roleName}}" });
         Assert.AreEqual(HttpStatusCode.OK, customized.StatusCode, await customized.Content.ReadAsStringAsync());
+        var workflow = await WorkflowOfAsync(owner, tag);
         return new Dictionary<string, string>
         {
             ["userId"] = owner.UserId.ToString(),
@@ -138,6 +139,8 @@ public sealed partial class CrossTenantTests
             ["emailId"] = (await EmailMessageOfAsync(owner.OrganizationId)).ToString(),
             // Not a route parameter: the organization's version of a template, which no other organization may see.
             ["templateMarker"] = marker,
+            ["workflowId"] = workflow.Id,
+            ["executionId"] = workflow.ExecutionId,
         };
     }
 
@@ -151,6 +154,21 @@ public sealed partial class CrossTenantTests
             Parameters = { new() { Value = organizationId } },
         };
         return (Guid)(await command.ExecuteScalarAsync())!;
+    }
+
+    /// <summary>A published workflow with one execution waiting on a delay.</summary>
+    private static async Task<(string Id, string ExecutionId)> WorkflowOfAsync(ApiFactory.SignedIn owner, string tag)
+    {
+        var graph = new
+        {
+            nodes = new object[] { new { id = "start", type = "trigger.webhook" }, new { id = "wait", type = "delay", config = new { seconds = 3600 } } },
+            edges = new[] { new { from = "start", to = "wait" } },
+        };
+        var id = await IdAsync(await owner.Client.PostAsJsonAsync("/api/v1/workflows", new { name = "Flow " + tag, graph }));
+        Assert.AreEqual(HttpStatusCode.OK, (await owner.Client.PostAsync($"/api/v1/workflows/{id}/publish", null)).StatusCode);
+        var started = await owner.Client.PostAsJsonAsync($"/api/v1/workflows/{id}/executions", new { input = new { tag } });
+        Assert.AreEqual(HttpStatusCode.Accepted, started.StatusCode);
+        return (id, (await started.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!);
     }
 
     /// <summary>An unread notification of the member, as the platform sends it.</summary>
@@ -206,7 +224,7 @@ public sealed partial class CrossTenantTests
     {
         var parts = new List<string>();
         foreach (var list in new[] { "/api/v1/users", "/api/v1/roles", "/api/v1/api-keys", "/api/v1/security/ip-rules", "/api/v1/account/sessions", "/api/v1/security/contacts", "/api/v1/invitations", "/api/v1/dead-letters", "/api/v1/notifications",
-            "/api/v1/email/messages", "/api/v1/email/templates", "/api/v1/email/templates/invitation/en" })
+            "/api/v1/email/messages", "/api/v1/email/templates", "/api/v1/email/templates/invitation/en", "/api/v1/workflows" })
         {
             var json = JsonDocument.Parse(await _b.Client.GetStringAsync(list)).RootElement;
             // Last-used and last-seen times move with B's own reads; compare everything else.

@@ -1,0 +1,60 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Platform.Workflows.Actions;
+
+namespace Platform.Workflows;
+
+/// <summary>Registers the workflows module.</summary>
+public static class WorkflowsServiceCollectionExtensions
+{
+    /// <summary>
+    /// Adds the definition and execution services (scoped: they audit as the request), the runner, the event trigger,
+    /// the validator and the built-in actions, with <see cref="WorkflowOptions"/> bound from <c>Workflows</c>. Needs the
+    /// database, audit, access control and notifications registered.
+    /// </summary>
+    public static IHostApplicationBuilder AddWorkflows(this IHostApplicationBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.Services.AddWorkflows(builder.Configuration.GetSection(WorkflowOptions.SectionName));
+        return builder;
+    }
+
+    /// <summary>The same registrations with options from <paramref name="configuration"/> (tests, tools).</summary>
+    public static IServiceCollection AddWorkflows(this IServiceCollection services, IConfiguration? configuration = null)
+    {
+        var options = services.AddOptions<WorkflowOptions>();
+        if (configuration is not null)
+        {
+            options.Bind(configuration);
+        }
+
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddHttpClient(HttpRequestAction.ClientName, client => client.Timeout = Timeout.InfiniteTimeSpan);
+        services.AddWorkflowAction<SetVariableAction>();
+        services.AddWorkflowAction<ConditionAction>();
+        services.AddWorkflowAction<DelayAction>();
+        services.AddWorkflowAction<HttpRequestAction>();
+        services.AddWorkflowAction<NotifyAction>();
+        services.AddWorkflowAction<AssignRoleAction>();
+        services.TryAddSingleton<WorkflowActionRegistry>();
+        services.TryAddSingleton<WorkflowValidator>();
+        services.TryAddSingleton<WorkflowRunner>();
+        services.TryAddSingleton<WorkflowEventTriggers>();
+        services.TryAddScoped<WorkflowDefinitionService>();
+        services.TryAddScoped<WorkflowExecutionService>();
+        return services;
+    }
+
+    /// <summary>
+    /// Makes an action available to workflows (validation and execution find it by its type). Register it in every
+    /// service that validates or runs workflows (Api and Workers), e.g. <c>services.AddWorkflowAction&lt;SendEmailAction&gt;()</c>.
+    /// </summary>
+    public static IServiceCollection AddWorkflowAction<TAction>(this IServiceCollection services)
+        where TAction : class, IWorkflowAction
+    {
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IWorkflowAction, TAction>());
+        return services;
+    }
+}
