@@ -8,6 +8,7 @@ using Platform.Audit;
 using Platform.Data;
 using Platform.Data.Paging;
 using Platform.Messaging;
+using Platform.RateLimiting;
 using Platform.Tenancy;
 using Platform.Webhooks;
 
@@ -43,6 +44,7 @@ public static class WebhooksApi
             .RequirePermission(Permissions.Webhooks.RotateSecret);
         api.MapPost("/endpoints/{endpointId:guid}/test", SendTestAsync).WithName("SendWebhookTestEvent")
             .WithSummary("Send a webhook.test event to the endpoint now; its attempts appear in the delivery log.")
+            .WithRateLimitPolicy(RateLimitOptions.WebhookTestPolicy)
             .RequirePermission(Permissions.Webhooks.Update);
         api.MapGet("/endpoints/{endpointId:guid}/deliveries", EndpointDeliveriesAsync).WithName("ListWebhookEndpointDeliveries")
             .WithSummary("Every attempt to this endpoint, newest first: status code, latency, response excerpt, error (cursor pagination).")
@@ -99,9 +101,11 @@ public static class WebhooksApi
     public static async Task<Created<CreatedEndpointResponse>> CreateAsync(
         EndpointRequest request, WebhookEndpointService webhooks, PlatformDbContext db, TenantContext tenant, AuditTrail audit, CancellationToken cancellationToken)
     {
+        // Resolved before the transaction: no pooled connection waits on DNS.
+        var settings = await webhooks.ValidateAsync(Draft(request), cancellationToken);
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         var (connection, npgsqlTransaction) = Npgsql(db, transaction);
-        var (endpoint, secret) = await webhooks.CreateAsync(connection, npgsqlTransaction, tenant.RequiredTenantId, Draft(request), cancellationToken);
+        var (endpoint, secret) = await webhooks.CreateAsync(connection, npgsqlTransaction, tenant.RequiredTenantId, settings, cancellationToken);
         // Never the secret: only what the endpoint is.
         await audit.RecordAsync("webhook_endpoint.created", "webhook_endpoint", endpoint.Id.ToString(),
             after: new { endpoint.Url, endpoint.Description, endpoint.EventTypes, endpoint.Enabled }, cancellationToken: cancellationToken);
@@ -118,9 +122,10 @@ public static class WebhooksApi
             return TypedResults.NotFound();
         }
 
+        var settings = await webhooks.ValidateAsync(Draft(request), cancellationToken);
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         var (connection, npgsqlTransaction) = Npgsql(db, transaction);
-        var endpoint = await webhooks.UpdateAsync(connection, npgsqlTransaction, tenant.RequiredTenantId, endpointId, Draft(request), cancellationToken);
+        var endpoint = await webhooks.UpdateAsync(connection, npgsqlTransaction, tenant.RequiredTenantId, endpointId, settings, cancellationToken);
         if (endpoint is null)
         {
             return TypedResults.NotFound();

@@ -52,6 +52,8 @@ internal sealed class DomainExceptionHandler(IProblemDetailsService problems) : 
             SecurityException security when security.Code.EndsWith("_not_found", StringComparison.Ordinal) =>
                 Coded(StatusCodes.Status404NotFound, security.Code, "Not found.", security.Message),
             SecurityException security => Coded(StatusCodes.Status409Conflict, security.Code, "This change is not allowed.", security.Message),
+            Platform.Webhooks.WebhookEndpointLimitException limit =>
+                Coded(StatusCodes.Status409Conflict, Platform.Webhooks.WebhookEndpointLimitException.Code, "Too many webhook endpoints.", limit.Message),
             EmailTemplateNotFoundException missing => Coded(StatusCodes.Status404NotFound, EmailTemplateNotFoundException.Code, "Not found.", missing.Message),
             BadHttpRequestException bad => new ProblemDetails { Status = bad.StatusCode, Title = "The request could not be read.", Detail = bad.Message },
             _ => null,
