@@ -252,6 +252,36 @@ public sealed class WebhookEndpointService(
     }
 
     /// <summary>
+    /// Recovers an endpoint after an outage: every delivery to it that failed for good and was created at or after
+    /// <paramref name="since"/> is due again now (same <c>webhook-id</c>, the retry schedule from its start).
+    /// </summary>
+    /// <exception cref="ValidationFailedException"><paramref name="since"/> is missing, in the future, or older than <see cref="WebhookOptions.Retention"/>.</exception>
+    public async Task<WebhookRecoverResult> RecoverAsync(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, Guid tenantId, Guid endpointId, DateTimeOffset? since, CancellationToken cancellationToken = default)
+    {
+        // Whose endpoint first: a caller learns nothing about another organization's from the validation.
+        var state = await EnabledAsync(connection, transaction, tenantId, endpointId, cancellationToken).ConfigureAwait(false);
+        if (state is not true)
+        {
+            return new WebhookRecoverResult(state is null ? WebhookSendOutcome.NotFound : WebhookSendOutcome.EndpointDisabled, 0);
+        }
+
+        var now = clock.GetUtcNow();
+        if (since is not { } from || from > now || from < now - options.Value.Retention)
+        {
+            throw ValidationFailedException.For("since", $"Give the time of the outage's start: in the past, within the last {options.Value.Retention.TotalDays:0.#} days.");
+        }
+
+        await using var requeue = Command(connection, transaction,
+            """
+            UPDATE webhook_deliveries SET status = 'pending', trigger = 'replay', attempts = 0, next_attempt_at = $4, lease_token = NULL, updated_at = $4
+            WHERE tenant_id = $1 AND endpoint_id = $2 AND status = 'failed' AND created_at >= $3
+            """,
+            tenantId, endpointId, from, now);
+        return new WebhookRecoverResult(WebhookSendOutcome.Queued, await requeue.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false));
+    }
+
+    /// <summary>
     /// The delivery log, newest first: every attempt to <paramref name="endpointId"/> or of <paramref name="messageId"/>
     /// (one of them), continuing after (<paramref name="beforeAttemptedAt"/>, <paramref name="beforeId"/>).
     /// </summary>

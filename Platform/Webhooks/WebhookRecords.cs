@@ -57,3 +57,6 @@ public enum WebhookSendOutcome
 
 /// <summary>The answer to a replay or test: the outcome, and the message id when queued.</summary>
 public sealed record WebhookSendResult(WebhookSendOutcome Outcome, string? MessageId = null);
+
+/// <summary>The answer to a recovery: the outcome, and how many failed deliveries are due again when queued.</summary>
+public sealed record WebhookRecoverResult(WebhookSendOutcome Outcome, int Requeued);

@@ -308,6 +308,41 @@ public sealed class WebhookHardeningTests
         }
     }
 
+    [TestMethod]
+    public async Task Recovering_an_endpoint_sends_its_deliveries_that_failed_since_a_time_again()
+    {
+        var (tenant, _) = await _h.CreateOrganizationAsync();
+        var (other, _) = await _h.CreateOrganizationAsync();
+        var path = Path();
+        var (endpoint, _) = await _h.CreateEndpointAsync(tenant, _h.Receiver.Url(path));
+        var start = _h.Clock.GetUtcNow();
+        var messages = new List<string>();
+        for (var hour = 0; hour < 3; hour++)
+        {
+            _h.Clock.Set(start + TimeSpan.FromHours(hour));
+            messages.Add(await _h.PublishAsync(tenant, EventTypes.MemberJoined, new { hour }));
+        }
+
+        // What an outage leaves once the schedule is exhausted.
+        await _h.ScalarAsync<int>("WITH f AS (UPDATE webhook_deliveries SET status = 'failed', attempts = 8, next_attempt_at = NULL WHERE tenant_id = $1 RETURNING 1) SELECT count(*)::int FROM f", tenant);
+        _h.Clock.Set(start + TimeSpan.FromHours(5));
+
+        var recovered = await _h.InTenantAsync(tenant, (c, t) => _h.Endpoints.RecoverAsync(c, t, tenant, endpoint.Id, start + TimeSpan.FromMinutes(30)));
+        Assert.AreEqual(2, await _h.Dispatcher.DeliverDueAsync());
+
+        Assert.AreEqual(new WebhookRecoverResult(WebhookSendOutcome.Queued, 2), recovered);
+        CollectionAssert.AreEquivalent(messages[1..], _h.Receiver.At(path).Select(r => r.Headers["webhook-id"]).ToList(), "the same ids, only those since the time given");
+        Assert.AreEqual("failed", await _h.ScalarAsync<string>("SELECT status FROM webhook_deliveries WHERE tenant_id = $1 AND message_id = $2", tenant, messages[0]));
+        Assert.IsTrue((await _h.Endpoints.ListAttemptsAsync(tenant, endpoint.Id, null, 10)).All(a => a.Trigger == "replay" && a.Succeeded));
+        Assert.AreEqual(WebhookSendOutcome.NotFound, (await _h.InTenantAsync(other, (c, t) => _h.Endpoints.RecoverAsync(c, t, other, endpoint.Id, start))).Outcome, "not another organization's");
+        await Assert.ThrowsExactlyAsync<Platform.Validation.ValidationFailedException>(() =>
+            _h.InTenantAsync(tenant, (c, t) => _h.Endpoints.RecoverAsync(c, t, tenant, endpoint.Id, _h.Clock.GetUtcNow() + TimeSpan.FromHours(1))));
+        await Assert.ThrowsExactlyAsync<Platform.Validation.ValidationFailedException>(() =>
+            _h.InTenantAsync(tenant, (c, t) => _h.Endpoints.RecoverAsync(c, t, tenant, endpoint.Id, null)));
+        await _h.InTenantAsync(tenant, (c, t) => _h.Endpoints.UpdateAsync(c, t, tenant, endpoint.Id, new WebhookEndpointDraft(endpoint.Url, "", [EventTypes.MemberJoined], Enabled: false)));
+        Assert.AreEqual(WebhookSendOutcome.EndpointDisabled, (await _h.InTenantAsync(tenant, (c, t) => _h.Endpoints.RecoverAsync(c, t, tenant, endpoint.Id, start))).Outcome);
+    }
+
     private static string Path() => "/" + Guid.NewGuid().ToString("N");
 
     private static Task<string> StatusAsync(Guid tenant, Guid endpointId) =>
