@@ -484,13 +484,34 @@ public sealed partial class WebhookDispatcher(
         });
         foreach (var userId in recipients)
         {
-            var notification = await notifications.CreateAsync(
-                transaction.Connection, transaction.Transaction, delivery.TenantId, userId, EventTypes.WebhookEndpointDisabled, title,
-                body.Length > NotificationService.MaxBodyLength ? body[..NotificationService.MaxBodyLength] : body,
-                $"/webhooks/endpoints/{delivery.EndpointId}", email, cancellationToken).ConfigureAwait(false);
-            if (notification is not null)
+            // One member's email that cannot be made (an address the email module refuses...) must not undo the disabling.
+            const string Savepoint = "webhook_disabled_notice";
+            await transaction.Transaction.SaveAsync(Savepoint, cancellationToken).ConfigureAwait(false);
+            try
             {
-                sent.Add((userId, notification));
+                var notification = await notifications.CreateAsync(
+                    transaction.Connection, transaction.Transaction, delivery.TenantId, userId, EventTypes.WebhookEndpointDisabled, title,
+                    body.Length > NotificationService.MaxBodyLength ? body[..NotificationService.MaxBodyLength] : body,
+                    $"/webhooks/endpoints/{delivery.EndpointId}", email, cancellationToken).ConfigureAwait(false);
+                await transaction.Transaction.ReleaseAsync(Savepoint, cancellationToken).ConfigureAwait(false);
+                if (notification is not null)
+                {
+                    sent.Add((userId, notification));
+                }
+            }
+            catch (Exception error) when (error is not OperationCanceledException && error is not NpgsqlException { IsTransient: true })
+            {
+                await transaction.Transaction.RollbackAsync(Savepoint, cancellationToken).ConfigureAwait(false);
+                LogNoticeFailed(logger, delivery.TenantId, delivery.EndpointId, userId, error);
+                // In-app at least.
+                var notification = await NotificationService.InsertAsync(
+                    transaction.Connection, transaction.Transaction, delivery.TenantId, userId, EventTypes.WebhookEndpointDisabled, title,
+                    body.Length > NotificationService.MaxBodyLength ? body[..NotificationService.MaxBodyLength] : body,
+                    $"/webhooks/endpoints/{delivery.EndpointId}", cancellationToken).ConfigureAwait(false);
+                if (notification is not null)
+                {
+                    sent.Add((userId, notification));
+                }
             }
         }
 
@@ -506,6 +527,9 @@ public sealed partial class WebhookDispatcher(
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Webhook attempt of delivery {DeliveryId} of {TenantId} recorded without its log entry")]
     private static partial void LogAttemptNotLogged(ILogger logger, Guid tenantId, Guid deliveryId, Exception error);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Member {UserId} of {TenantId} could not be told that webhook endpoint {EndpointId} was disabled")]
+    private static partial void LogNoticeFailed(ILogger logger, Guid tenantId, Guid endpointId, Guid userId, Exception error);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Webhook delivery to endpoint {EndpointId} of {TenantId} could not be signed")]
     private static partial void LogSigningFailed(ILogger logger, Guid tenantId, Guid endpointId, Exception error);

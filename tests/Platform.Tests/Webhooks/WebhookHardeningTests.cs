@@ -260,6 +260,47 @@ public sealed class WebhookHardeningTests
     }
 
     [TestMethod]
+    public async Task An_owner_who_turned_the_email_off_is_told_in_app_only()
+    {
+        var (tenant, owner) = await _h.CreateOrganizationAsync();
+        await _h.Notifications.SetPreferenceAsync(tenant, owner, new Platform.Notifications.NotificationPreference(EventTypes.WebhookEndpointDisabled, InApp: true, Email: false));
+        var (endpoint, _) = await _h.CreateEndpointAsync(tenant, _h.Receiver.Url(Path()));
+        _h.Receiver.Respond = context =>
+        {
+            context.Response.StatusCode = StatusCodes.Status410Gone;
+            return Task.CompletedTask;
+        };
+        await _h.PublishAsync(tenant, EventTypes.MemberJoined, new { });
+
+        await _h.Dispatcher.DeliverDueAsync();
+
+        Assert.IsFalse((await _h.Endpoints.GetAsync(tenant, endpoint.Id))!.Enabled);
+        Assert.HasCount(1, await _h.Notifications.ListAsync(tenant, owner, 10));
+        Assert.AreEqual(0L, await _h.ScalarAsync<long>("SELECT count(*) FROM email_messages WHERE tenant_id = $1", tenant), "their preference is respected");
+    }
+
+    [TestMethod]
+    public async Task An_owner_whose_email_cannot_be_sent_is_told_in_app_and_the_endpoint_is_disabled_all_the_same()
+    {
+        var (tenant, owner) = await _h.CreateOrganizationAsync();
+        await _h.ScalarAsync<int>("WITH u AS (UPDATE users SET email = 'not an address' WHERE id = $1 RETURNING 1) SELECT count(*)::int FROM u", owner);
+        var (endpoint, _) = await _h.CreateEndpointAsync(tenant, _h.Receiver.Url(Path()));
+        _h.Receiver.Respond = context =>
+        {
+            context.Response.StatusCode = StatusCodes.Status410Gone;
+            return Task.CompletedTask;
+        };
+        await _h.PublishAsync(tenant, EventTypes.MemberJoined, new { });
+
+        await _h.Dispatcher.DeliverDueAsync();
+
+        Assert.AreEqual("gone", (await _h.Endpoints.GetAsync(tenant, endpoint.Id))!.DisabledReason);
+        Assert.AreEqual("failed", await _h.ScalarAsync<string>("SELECT status FROM webhook_deliveries WHERE tenant_id = $1", tenant), "recorded, not sent again every lease");
+        Assert.HasCount(1, await _h.Notifications.ListAsync(tenant, owner, 10));
+        Assert.AreEqual(0L, await _h.ScalarAsync<long>("SELECT count(*) FROM email_messages WHERE tenant_id = $1", tenant));
+    }
+
+    [TestMethod]
     public async Task An_organization_has_at_most_the_configured_number_of_endpoints()
     {
         var (tenant, _) = await _h.CreateOrganizationAsync();
