@@ -8,6 +8,7 @@ using Platform.Audit;
 using Platform.Data;
 using Platform.Data.Paging;
 using Platform.Messaging;
+using Platform.RateLimiting;
 using Platform.Tenancy;
 using Platform.Webhooks;
 
@@ -43,6 +44,7 @@ public static class WebhooksApi
             .RequirePermission(Permissions.Webhooks.RotateSecret);
         api.MapPost("/endpoints/{endpointId:guid}/test", SendTestAsync).WithName("SendWebhookTestEvent")
             .WithSummary("Send a webhook.test event to the endpoint now; its attempts appear in the delivery log.")
+            .WithRateLimitPolicy(RateLimitOptions.WebhookTestPolicy)
             .RequirePermission(Permissions.Webhooks.Update);
         api.MapGet("/endpoints/{endpointId:guid}/deliveries", EndpointDeliveriesAsync).WithName("ListWebhookEndpointDeliveries")
             .WithSummary("Every attempt to this endpoint, newest first: status code, latency, response excerpt, error (cursor pagination).")
@@ -52,6 +54,9 @@ public static class WebhooksApi
             .RequirePermission(Permissions.Webhooks.Read);
         api.MapPost("/messages/{messageId}/replay", ReplayAsync).WithName("ReplayWebhookMessage")
             .WithSummary("Send the message to the endpoint again under the same webhook-id, now and then on the retry schedule.")
+            .RequirePermission(Permissions.Webhooks.Replay);
+        api.MapPost("/endpoints/{endpointId:guid}/recover", RecoverAsync).WithName("RecoverWebhookEndpoint")
+            .WithSummary("After an outage: send every delivery to this endpoint that failed for good since a time again, now and then on the retry schedule.")
             .RequirePermission(Permissions.Webhooks.Replay);
         return api;
     }
@@ -73,6 +78,10 @@ public static class WebhooksApi
     public sealed record ReplayRequest(Guid EndpointId);
 
     public sealed record QueuedResponse(string MessageId);
+
+    public sealed record RecoverRequest(DateTimeOffset? Since);
+
+    public sealed record RecoveredResponse(int Requeued);
 
     public sealed record AttemptResponse(
         Guid Id, Guid EndpointId, string MessageId, DateTimeOffset AttemptedAt, bool Succeeded, int? StatusCode, int LatencyMs, string? ResponseBody, string? Error, string Trigger);
@@ -99,9 +108,11 @@ public static class WebhooksApi
     public static async Task<Created<CreatedEndpointResponse>> CreateAsync(
         EndpointRequest request, WebhookEndpointService webhooks, PlatformDbContext db, TenantContext tenant, AuditTrail audit, CancellationToken cancellationToken)
     {
+        // Resolved before the transaction: no pooled connection waits on DNS.
+        var settings = await webhooks.ValidateAsync(Draft(request), cancellationToken);
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         var (connection, npgsqlTransaction) = Npgsql(db, transaction);
-        var (endpoint, secret) = await webhooks.CreateAsync(connection, npgsqlTransaction, tenant.RequiredTenantId, Draft(request), cancellationToken);
+        var (endpoint, secret) = await webhooks.CreateAsync(connection, npgsqlTransaction, tenant.RequiredTenantId, settings, cancellationToken);
         // Never the secret: only what the endpoint is.
         await audit.RecordAsync("webhook_endpoint.created", "webhook_endpoint", endpoint.Id.ToString(),
             after: new { endpoint.Url, endpoint.Description, endpoint.EventTypes, endpoint.Enabled }, cancellationToken: cancellationToken);
@@ -118,9 +129,10 @@ public static class WebhooksApi
             return TypedResults.NotFound();
         }
 
+        var settings = await webhooks.ValidateAsync(Draft(request), cancellationToken);
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         var (connection, npgsqlTransaction) = Npgsql(db, transaction);
-        var endpoint = await webhooks.UpdateAsync(connection, npgsqlTransaction, tenant.RequiredTenantId, endpointId, Draft(request), cancellationToken);
+        var endpoint = await webhooks.UpdateAsync(connection, npgsqlTransaction, tenant.RequiredTenantId, endpointId, settings, cancellationToken);
         if (endpoint is null)
         {
             return TypedResults.NotFound();
@@ -196,6 +208,25 @@ public static class WebhooksApi
         await audit.RecordAsync("webhook_message.replayed", "webhook_message", messageId, after: new { request.EndpointId }, cancellationToken: cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         return TypedResults.Accepted($"/api/v1/webhooks/messages/{messageId}/deliveries", new QueuedResponse(messageId));
+    }
+
+    public static async Task<Results<Accepted<RecoveredResponse>, NotFound, ProblemHttpResult>> RecoverAsync(
+        Guid endpointId, RecoverRequest? request, WebhookEndpointService webhooks, PlatformDbContext db, TenantContext tenant, AuditTrail audit, CancellationToken cancellationToken)
+    {
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        var (connection, npgsqlTransaction) = Npgsql(db, transaction);
+        var recovered = await webhooks.RecoverAsync(connection, npgsqlTransaction, tenant.RequiredTenantId, endpointId, request?.Since, cancellationToken);
+        if (recovered.Outcome != WebhookSendOutcome.Queued)
+        {
+            return recovered.Outcome == WebhookSendOutcome.EndpointDisabled
+                ? AuthApi.Problem(StatusCodes.Status409Conflict, "webhook_endpoint_disabled", "This endpoint is disabled; enable it first.")
+                : TypedResults.NotFound();
+        }
+
+        await audit.RecordAsync("webhook_endpoint.recovered", "webhook_endpoint", endpointId.ToString(),
+            after: new { request!.Since, recovered.Requeued }, cancellationToken: cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return TypedResults.Accepted($"/api/v1/webhooks/endpoints/{endpointId}/deliveries", new RecoveredResponse(recovered.Requeued));
     }
 
     public static async Task<Results<Ok<Page<AttemptResponse>>, NotFound, ValidationProblem>> EndpointDeliveriesAsync(

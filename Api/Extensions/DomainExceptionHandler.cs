@@ -53,6 +53,8 @@ internal sealed class DomainExceptionHandler(IProblemDetailsService problems) : 
             SecurityException security when security.Code.EndsWith("_not_found", StringComparison.Ordinal) =>
                 Coded(StatusCodes.Status404NotFound, security.Code, "Not found.", security.Message),
             SecurityException security => Coded(StatusCodes.Status409Conflict, security.Code, "This change is not allowed.", security.Message),
+            Platform.Webhooks.WebhookEndpointLimitException limit =>
+                Coded(StatusCodes.Status409Conflict, Platform.Webhooks.WebhookEndpointLimitException.Code, "Too many webhook endpoints.", limit.Message),
             EmailTemplateNotFoundException missing => Coded(StatusCodes.Status404NotFound, EmailTemplateNotFoundException.Code, "Not found.", missing.Message),
             // 422: the request is well-formed, the workflow it describes is not; errors are keyed nodes.{id}.
             WorkflowValidationException invalid => new HttpValidationProblemDetails(invalid.Errors)

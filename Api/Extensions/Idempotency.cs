@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text.Json;
+using Microsoft.AspNetCore.DataProtection;
 using Platform.Caching;
 using Platform.Tenancy;
 
@@ -12,13 +13,18 @@ public sealed record IdempotentCreate;
 /// <c>Idempotency-Key</c> on creating POSTs: the first successful response is kept for a day (in
 /// Redis, per organization or client address) and returned again for the same key and body; the
 /// same key with another body is refused (422); a key whose first request is still running gets
-/// 409. Failed responses are not kept, so a client may retry them.
+/// 409. Failed responses are not kept, so a client may retry them. A kept body is encrypted with a data-protection
+/// purpose of its own: creating responses carry secrets shown once (API keys, webhook signing secrets), and Redis must
+/// never hold them in clear.
 /// </summary>
 internal static class Idempotency
 {
     public const string HeaderName = "Idempotency-Key";
     private static readonly TimeSpan Retention = TimeSpan.FromHours(24);
     private static readonly TimeSpan PendingFor = TimeSpan.FromMinutes(1);
+
+    /// <summary>The data-protection purpose of kept response bodies.</summary>
+    public const string ProtectionPurpose = "Api.Idempotency.Responses";
 
     public static TBuilder WithIdempotency<TBuilder>(this TBuilder builder)
         where TBuilder : IEndpointConventionBuilder => builder.WithMetadata(new IdempotentCreate());
@@ -48,6 +54,7 @@ internal static class Idempotency
         var scope = tenant.TenantId?.ToString("N") ?? context.Connection.RemoteIpAddress?.ToString() ?? "anonymous";
         var redisKey = $"idempotency:{scope}:{context.Request.Path}:{Convert.ToHexString(SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(key)))}";
         var redis = context.RequestServices.GetRequiredService<RedisClient>();
+        var protector = context.RequestServices.GetRequiredService<IDataProtectionProvider>().CreateProtector(ProtectionPurpose);
 
         var pending = JsonSerializer.Serialize(new StoredResponse("pending", fingerprint, 0, null, null, null));
         if (!await redis.SetAsync(redisKey, pending, PendingFor, RedisSetCondition.NotExists, context.RequestAborted))
@@ -61,6 +68,12 @@ internal static class Idempotency
             {
                 await ProblemAsync(context, StatusCodes.Status409Conflict, "idempotency_key_in_progress", "A request with this Idempotency-Key is still being processed; retry shortly.");
             }
+            else if (Unprotect(protector, stored.Body) is not { } replayed)
+            {
+                // Kept under a key the ring no longer has: the first result cannot be shown again, the key is free.
+                await redis.DeleteAsync(redisKey, CancellationToken.None);
+                await ProblemAsync(context, StatusCodes.Status409Conflict, "idempotency_key_expired", "The first result of this Idempotency-Key is no longer available; retry.");
+            }
             else
             {
                 context.Response.StatusCode = stored.Status;
@@ -71,7 +84,7 @@ internal static class Idempotency
                 }
 
                 context.Response.Headers["Idempotent-Replayed"] = "true";
-                await context.Response.WriteAsync(stored.Body ?? string.Empty, context.RequestAborted);
+                await context.Response.WriteAsync(replayed, context.RequestAborted);
             }
 
             return;
@@ -98,7 +111,7 @@ internal static class Idempotency
         buffer.Position = 0;
         if (context.Response.StatusCode is >= 200 and < 300)
         {
-            var body = System.Text.Encoding.UTF8.GetString(buffer.ToArray());
+            var body = protector.Protect(System.Text.Encoding.UTF8.GetString(buffer.ToArray()));
             await redis.SetAsync(redisKey, JsonSerializer.Serialize(new StoredResponse("done", fingerprint, context.Response.StatusCode,
                 context.Response.ContentType, context.Response.Headers.Location.ToString() is { Length: > 0 } location ? location : null, body)), Retention, cancellationToken: CancellationToken.None);
         }
@@ -109,6 +122,18 @@ internal static class Idempotency
 
         await buffer.CopyToAsync(original, context.RequestAborted);
     });
+
+    private static string? Unprotect(IDataProtector protector, string? body)
+    {
+        try
+        {
+            return body is null ? string.Empty : protector.Unprotect(body);
+        }
+        catch (CryptographicException)
+        {
+            return null;
+        }
+    }
 
     private static Task ProblemAsync(HttpContext context, int status, string code, string title) =>
         Problems.WriteAsync(context, Problems.Coded(status, code, title));

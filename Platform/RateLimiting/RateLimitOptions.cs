@@ -21,7 +21,8 @@ namespace Platform.RateLimiting;
 /// </para>
 /// <para>
 /// Defaults: free 120 requests/minute, pro 600, enterprise 3000; anonymous 30/minute per address;
-/// <c>auth</c> (sign-in, registration, password reset) 10/minute per address; /health and /alive exempt.
+/// <c>auth</c> (sign-in, registration, password reset) 10/minute per address; <c>webhook-test</c> (webhook test
+/// events) 10/minute per address; /health and /alive exempt.
 /// </para>
 /// </remarks>
 public sealed class RateLimitOptions
@@ -31,6 +32,9 @@ public sealed class RateLimitOptions
 
     /// <summary>The endpoint policy for sign-in, registration and password reset.</summary>
     public const string AuthPolicy = "auth";
+
+    /// <summary>The endpoint policy for sending a webhook test event (each one is a request to the organization's receiver).</summary>
+    public const string WebhookTestPolicy = "webhook-test";
 
     /// <summary>False turns rate limiting off entirely: no counting and no headers.</summary>
     public bool Enabled { get; set; } = true;
@@ -60,6 +64,7 @@ public sealed class RateLimitOptions
     public IDictionary<string, RateLimitPolicy> Policies { get; } = new Dictionary<string, RateLimitPolicy>(StringComparer.OrdinalIgnoreCase)
     {
         [AuthPolicy] = new() { Limit = 10, Window = TimeSpan.FromMinutes(1) },
+        [WebhookTestPolicy] = new() { Limit = 10, Window = TimeSpan.FromMinutes(1) },
     };
 
     /// <summary>

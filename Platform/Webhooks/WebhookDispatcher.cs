@@ -8,6 +8,7 @@ using Microsoft.Extensions.Options;
 using Npgsql;
 using Platform.Access;
 using Platform.Audit;
+using Platform.Email;
 using Platform.Messaging;
 using Platform.Notifications;
 using Platform.Tenancy;
@@ -21,9 +22,12 @@ namespace Platform.Webhooks;
 /// Webhooks) through a client that never follows redirects and connects only where <see cref="WebhookTargetPolicy"/>
 /// allows; only 2xx succeeds, 410 disables the endpoint, anything else is retried on the Svix schedule
 /// (<see cref="Schedule"/>, ±20% jitter; at least a minute after a timeout or 429; <c>Retry-After</c> clamped to
-/// [delay, 2 × delay]). An endpoint with only failures for <see cref="WebhookOptions.DisableAfterFailingFor"/> is
-/// disabled: its owners and admins get an in-app notification and <see cref="EventTypes.WebhookEndpointDisabled"/>
-/// goes to the outbox (for email).
+/// [delay, 2 × delay]). An endpoint with only failures for <see cref="WebhookOptions.DisableAfterFailingFor"/> (a streak
+/// that restarts after <see cref="WebhookOptions.FailureStreakResetAfter"/> without failures) is disabled: its owners
+/// and admins get an in-app notification and an email (each as their preferences say), and
+/// <see cref="EventTypes.WebhookEndpointDisabled"/> goes to the outbox. Whatever goes wrong with one delivery (an
+/// unreadable secret, a log row PostgreSQL refuses) is recorded on that delivery alone: the batch goes on, and the
+/// attempt and its status are kept even when its log entry cannot be.
 /// </summary>
 public sealed partial class WebhookDispatcher(
     NpgsqlDataSource dataSource,
@@ -41,6 +45,9 @@ public sealed partial class WebhookDispatcher(
     /// <summary>Response bytes kept in the log per attempt.</summary>
     public const int ResponseExcerptBytes = 1024;
 
+    /// <summary>Error text bytes kept in the log per attempt.</summary>
+    public const int MaxErrorBytes = 1000;
+
     /// <summary>Spread of each retry delay (±20%), so receivers coming back are not hit all at once.</summary>
     public const double Jitter = 0.2;
 
@@ -54,7 +61,8 @@ public sealed partial class WebhookDispatcher(
     /// <summary>The least wait after a timeout or a 429: the receiver is overloaded.</summary>
     public static TimeSpan ThrottledDelay { get; } = TimeSpan.FromSeconds(60);
 
-    private const int Parallelism = 8;
+    /// <summary>Attempts one replica makes at once; a batch of <see cref="WebhookOptions.DeliveryBatchSize"/> takes ceil(size / this) request timeouts at worst.</summary>
+    public const int Parallelism = 8;
 
     private readonly IDataProtector _protector = dataProtection.CreateProtector(WebhookEndpointService.SecretPurpose);
     private readonly WebhookOptions _options = options.Value;
@@ -108,9 +116,9 @@ public sealed partial class WebhookDispatcher(
             {
                 await DeliverAsync(delivery, ct).ConfigureAwait(false);
             }
-            catch (Exception error) when (error is NpgsqlException or TimeoutException or IOException)
+            catch (Exception error) when (!(error is OperationCanceledException && ct.IsCancellationRequested))
             {
-                // The lease runs out and the attempt is made again: at least once.
+                // One delivery's failure never cancels the others; the lease runs out and it is attempted again: at least once.
                 LogRecordFailed(logger, delivery.TenantId, delivery.Id, error);
             }
         }).ConfigureAwait(false);
@@ -189,26 +197,24 @@ public sealed partial class WebhookDispatcher(
             : ("pending", attemptedAt + RetryDelay(attempts, result.Throttled, result.RetryAfter, Random.Shared.NextDouble()));
         var current = await SettleAsync(transaction, delivery, status, attempts, next, attemptedAt, cancellationToken).ConfigureAwait(false);
 
-        await using (var log = transaction.Command(
-            """
-            INSERT INTO webhook_attempts (tenant_id, id, delivery_id, endpoint_id, message_id, attempted_at, succeeded, status_code, latency_ms, response_body, error, trigger)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
-            """,
-            delivery.TenantId, Guid.CreateVersion7(), delivery.Id, delivery.EndpointId, delivery.MessageId, attemptedAt, result.Succeeded,
-            result.StatusCode, result.LatencyMs, result.ResponseBody, result.Error, delivery.Trigger))
-        {
-            await log.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-        }
+        await LogAttemptAsync(transaction, delivery, attemptedAt, result, cancellationToken).ConfigureAwait(false);
 
         var notified = new List<(Guid UserId, Notification Notification)>();
         if (current)
         {
             string? disableFor = gone ? "gone" : null;
+            // A streak is failures with no success between them and no quiet day: an endpoint that failed once last
+            // week and again today has not been failing all week.
             await using var streak = transaction.Command(
                 result.Succeeded
-                    ? "UPDATE webhook_endpoints SET failing_since = NULL WHERE tenant_id = $1 AND id = $2 RETURNING failing_since"
-                    : "UPDATE webhook_endpoints SET failing_since = coalesce(failing_since, $3) WHERE tenant_id = $1 AND id = $2 RETURNING failing_since",
-                delivery.TenantId, delivery.EndpointId, attemptedAt);
+                    ? "UPDATE webhook_endpoints SET failing_since = NULL, last_failure_at = NULL WHERE tenant_id = $1 AND id = $2 RETURNING failing_since"
+                    : """
+                      UPDATE webhook_endpoints
+                      SET failing_since = CASE WHEN failing_since IS NULL OR last_failure_at IS NULL OR last_failure_at < $3 - $4 THEN $3 ELSE failing_since END,
+                          last_failure_at = GREATEST(last_failure_at, $3)
+                      WHERE tenant_id = $1 AND id = $2 RETURNING failing_since
+                      """,
+                delivery.TenantId, delivery.EndpointId, attemptedAt, _options.FailureStreakResetAfter);
             var failingSince = await streak.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is DateTime started
                 ? new DateTimeOffset(DateTime.SpecifyKind(started, DateTimeKind.Utc))
                 : (DateTimeOffset?)null;
@@ -219,7 +225,7 @@ public sealed partial class WebhookDispatcher(
 
             if (disableFor is not null)
             {
-                notified = await DisableAsync(transaction, delivery, disableFor, failingSince, attemptedAt, cancellationToken).ConfigureAwait(false);
+                notified = await DisableAsync(transaction, delivery, disableFor, failingSince, attemptedAt, result, cancellationToken).ConfigureAwait(false);
             }
         }
 
@@ -248,6 +254,64 @@ public sealed partial class WebhookDispatcher(
         return await settle.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1;
     }
 
+    /// <summary>
+    /// Writes the attempt's log entry under a savepoint: if PostgreSQL refuses it, only the entry is lost, never the
+    /// recorded status and attempt count (which would otherwise be rolled back and the message sent again every lease).
+    /// </summary>
+    private async Task LogAttemptAsync(TenantTransaction transaction, DueDelivery delivery, DateTimeOffset attemptedAt, AttemptResult result, CancellationToken cancellationToken)
+    {
+        const string Savepoint = "webhook_attempt_log";
+        await transaction.Transaction.SaveAsync(Savepoint, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await using var log = transaction.Command(
+                """
+                INSERT INTO webhook_attempts (tenant_id, id, delivery_id, endpoint_id, message_id, attempted_at, succeeded, status_code, latency_ms, response_body, error, trigger)
+                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+                """,
+                delivery.TenantId, Guid.CreateVersion7(), delivery.Id, delivery.EndpointId, delivery.MessageId, attemptedAt, result.Succeeded,
+                result.StatusCode, result.LatencyMs, Printable(result.ResponseBody, ResponseExcerptBytes), Printable(result.Error, MaxErrorBytes), delivery.Trigger);
+            await log.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            await transaction.Transaction.ReleaseAsync(Savepoint, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception error) when (error is PostgresException or ArgumentException or EncoderFallbackException or InvalidCastException)
+        {
+            await transaction.Transaction.RollbackAsync(Savepoint, cancellationToken).ConfigureAwait(false);
+            LogAttemptNotLogged(logger, delivery.TenantId, delivery.Id, error);
+        }
+    }
+
+    /// <summary>
+    /// Text PostgreSQL stores whatever a receiver sent: no NUL, no lone surrogate (each becomes U+FFFD), and at most
+    /// <paramref name="maxBytes"/> UTF-8 bytes, cut between whole characters.
+    /// </summary>
+    internal static string? Printable(string? text, int maxBytes)
+    {
+        if (text is null)
+        {
+            return null;
+        }
+
+        var clean = new StringBuilder(text.Length);
+        var bytes = 0;
+        for (var index = 0; index < text.Length;)
+        {
+            var rune = Rune.DecodeFromUtf16(text.AsSpan(index), out var value, out var consumed) == System.Buffers.OperationStatus.Done && value.Value != 0
+                ? value
+                : Rune.ReplacementChar;
+            if (bytes + rune.Utf8SequenceLength > maxBytes)
+            {
+                break;
+            }
+
+            clean.Append(rune.ToString());
+            bytes += rune.Utf8SequenceLength;
+            index += Math.Max(consumed, 1);
+        }
+
+        return clean.ToString();
+    }
+
     private async Task<AttemptResult> AttemptAsync(DueDelivery delivery, DateTimeOffset attemptedAt, CancellationToken cancellationToken)
     {
         var body = Encoding.UTF8.GetBytes(delivery.Body);
@@ -256,8 +320,17 @@ public sealed partial class WebhookDispatcher(
         request.Content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
         request.Headers.TryAddWithoutValidation("webhook-id", delivery.MessageId);
         request.Headers.TryAddWithoutValidation("webhook-timestamp", timestamp.ToString(CultureInfo.InvariantCulture));
-        request.Headers.TryAddWithoutValidation("webhook-signature", WebhookSignature.Sign(delivery.MessageId, timestamp, body, delivery.Secrets.Select(_protector.Unprotect)));
         request.Headers.TryAddWithoutValidation("user-agent", "BusinessPlatform-Webhooks/1");
+        try
+        {
+            request.Headers.TryAddWithoutValidation("webhook-signature", WebhookSignature.Sign(delivery.MessageId, timestamp, body, delivery.Secrets.Select(_protector.Unprotect)));
+        }
+        catch (Exception error) when (error is not OperationCanceledException)
+        {
+            // A secret the key ring cannot read (or that is malformed) is the platform's fault: retried like any failure, detail logged here.
+            LogSigningFailed(logger, delivery.TenantId, delivery.EndpointId, error);
+            return new AttemptResult(false, null, 0, null, "The platform could not sign this delivery; it is retried. Rotate the endpoint's secret if this persists.", Throttled: false, null);
+        }
 
         var started = clock.GetTimestamp();
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -278,6 +351,11 @@ public sealed partial class WebhookDispatcher(
         {
             return new AttemptResult(false, null, Elapsed(started), null, Describe(error), Throttled: false, null);
         }
+        catch (Exception error) when (error is not OperationCanceledException)
+        {
+            LogSendFailed(logger, delivery.TenantId, delivery.EndpointId, error);
+            return new AttemptResult(false, null, Elapsed(started), null, "The request could not be sent.", Throttled: false, null);
+        }
     }
 
     private int Elapsed(long started) => (int)Math.Min(int.MaxValue, clock.GetElapsedTime(started).TotalMilliseconds);
@@ -295,8 +373,7 @@ public sealed partial class WebhookDispatcher(
             }
         }
 
-        var text = cause is WebhookTargetRefusedException ? "Refused: " + cause.Message : $"{cause.GetType().Name}: {cause.Message}";
-        return text.Length > 1000 ? text[..1000] : text;
+        return cause is WebhookTargetRefusedException ? "Refused: " + cause.Message : $"{cause.GetType().Name}: {cause.Message}";
     }
 
     /// <summary>The first <see cref="ResponseExcerptBytes"/> bytes of the response, as text of at most that many UTF-8 bytes.</summary>
@@ -312,13 +389,9 @@ public sealed partial class WebhookDispatcher(
                 read += n;
             }
 
-            var text = Encoding.UTF8.GetString(buffer, 0, read);
-            while (Encoding.UTF8.GetByteCount(text) > ResponseExcerptBytes)
-            {
-                text = text[..^1]; // a cut multi-byte character decodes to a longer replacement character
-            }
-
-            return read == 0 ? null : text;
+            // A character cut at the end is dropped, not turned into U+FFFD; invalid bytes and NUL become U+FFFD.
+            var length = read == buffer.Length ? CompleteUtf8Length(buffer) : read;
+            return read == 0 ? null : Printable(Encoding.UTF8.GetString(buffer, 0, length), ResponseExcerptBytes);
         }
         catch (Exception error) when (error is IOException or HttpRequestException)
         {
@@ -326,12 +399,31 @@ public sealed partial class WebhookDispatcher(
         }
     }
 
+    /// <summary>The length of <paramref name="bytes"/> without a multi-byte UTF-8 sequence that the end cuts short.</summary>
+    private static int CompleteUtf8Length(ReadOnlySpan<byte> bytes)
+    {
+        // A sequence is at most 4 bytes: look back for its lead byte.
+        for (var back = 1; back <= Math.Min(4, bytes.Length); back++)
+        {
+            var b = bytes[^back];
+            if ((b & 0xC0) == 0x80)
+            {
+                continue; // a continuation byte
+            }
+
+            var needed = (b & 0x80) == 0 ? 1 : (b & 0xE0) == 0xC0 ? 2 : (b & 0xF0) == 0xE0 ? 3 : (b & 0xF8) == 0xF0 ? 4 : 1;
+            return needed > back ? bytes.Length - back : bytes.Length;
+        }
+
+        return bytes.Length;
+    }
+
     /// <summary>
     /// Turns the endpoint off (once), cancels its pending deliveries, and tells the organization: an in-app notification
     /// to each owner and admin, the integration event for email, an audit entry. Returns the notifications to announce.
     /// </summary>
     private async Task<List<(Guid UserId, Notification Notification)>> DisableAsync(
-        TenantTransaction transaction, DueDelivery delivery, string reason, DateTimeOffset? failingSince, DateTimeOffset now, CancellationToken cancellationToken)
+        TenantTransaction transaction, DueDelivery delivery, string reason, DateTimeOffset? failingSince, DateTimeOffset now, AttemptResult last, CancellationToken cancellationToken)
     {
         var sent = new List<(Guid, Notification)>();
         await using (var disable = transaction.Command(
@@ -371,17 +463,55 @@ public sealed partial class WebhookDispatcher(
             }
         }
 
+        // The failed attempts of the streak (this one included, its log entry may be missing).
+        long failures;
+        await using (var count = transaction.Command(
+            "SELECT count(*) FROM webhook_attempts WHERE tenant_id = $1 AND endpoint_id = $2 AND NOT succeeded AND attempted_at >= $3 AND attempted_at < $4",
+            delivery.TenantId, delivery.EndpointId, failingSince ?? now, now))
+        {
+            failures = 1 + (long)(await count.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+        }
+
         var title = reason == "gone" ? "A webhook endpoint was disabled: it answered 410 Gone." : "A webhook endpoint was disabled after failing for days.";
         var body = $"{delivery.Url} no longer receives events. Fix the receiver, then enable the endpoint again.";
+        // Another channel than the webhooks that fail: an email to each owner and admin who did not turn it off.
+        var email = new NotificationEmail(EmailTemplates.WebhookEndpointDisabled, new Dictionary<string, object?>
+        {
+            ["endpointUrl"] = delivery.Url,
+            ["failures"] = failures,
+            ["disabledAt"] = now.UtcDateTime.ToString("yyyy-MM-dd HH:mm 'UTC'", CultureInfo.InvariantCulture),
+            ["lastError"] = last.StatusCode is { } status ? $"HTTP {status}" : Printable(last.Error, 300),
+        });
         foreach (var userId in recipients)
         {
-            var notification = await NotificationService.InsertAsync(
-                transaction.Connection, transaction.Transaction, delivery.TenantId, userId, EventTypes.WebhookEndpointDisabled, title,
-                body.Length > NotificationService.MaxBodyLength ? body[..NotificationService.MaxBodyLength] : body,
-                $"/webhooks/endpoints/{delivery.EndpointId}", cancellationToken).ConfigureAwait(false);
-            if (notification is not null)
+            // One member's email that cannot be made (an address the email module refuses...) must not undo the disabling.
+            const string Savepoint = "webhook_disabled_notice";
+            await transaction.Transaction.SaveAsync(Savepoint, cancellationToken).ConfigureAwait(false);
+            try
             {
-                sent.Add((userId, notification));
+                var notification = await notifications.CreateAsync(
+                    transaction.Connection, transaction.Transaction, delivery.TenantId, userId, EventTypes.WebhookEndpointDisabled, title,
+                    body.Length > NotificationService.MaxBodyLength ? body[..NotificationService.MaxBodyLength] : body,
+                    $"/webhooks/endpoints/{delivery.EndpointId}", email, cancellationToken).ConfigureAwait(false);
+                await transaction.Transaction.ReleaseAsync(Savepoint, cancellationToken).ConfigureAwait(false);
+                if (notification is not null)
+                {
+                    sent.Add((userId, notification));
+                }
+            }
+            catch (Exception error) when (error is not OperationCanceledException && error is not NpgsqlException { IsTransient: true })
+            {
+                await transaction.Transaction.RollbackAsync(Savepoint, cancellationToken).ConfigureAwait(false);
+                LogNoticeFailed(logger, delivery.TenantId, delivery.EndpointId, userId, error);
+                // In-app at least.
+                var notification = await NotificationService.InsertAsync(
+                    transaction.Connection, transaction.Transaction, delivery.TenantId, userId, EventTypes.WebhookEndpointDisabled, title,
+                    body.Length > NotificationService.MaxBodyLength ? body[..NotificationService.MaxBodyLength] : body,
+                    $"/webhooks/endpoints/{delivery.EndpointId}", cancellationToken).ConfigureAwait(false);
+                if (notification is not null)
+                {
+                    sent.Add((userId, notification));
+                }
             }
         }
 
@@ -394,6 +524,18 @@ public sealed partial class WebhookDispatcher(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Webhook endpoint {EndpointId} of {TenantId} disabled ({Reason})")]
     private static partial void LogDisabled(ILogger logger, Guid tenantId, Guid endpointId, string reason);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Webhook attempt of delivery {DeliveryId} of {TenantId} recorded without its log entry")]
+    private static partial void LogAttemptNotLogged(ILogger logger, Guid tenantId, Guid deliveryId, Exception error);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Member {UserId} of {TenantId} could not be told that webhook endpoint {EndpointId} was disabled")]
+    private static partial void LogNoticeFailed(ILogger logger, Guid tenantId, Guid endpointId, Guid userId, Exception error);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Webhook delivery to endpoint {EndpointId} of {TenantId} could not be signed")]
+    private static partial void LogSigningFailed(ILogger logger, Guid tenantId, Guid endpointId, Exception error);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Webhook request to endpoint {EndpointId} of {TenantId} could not be sent")]
+    private static partial void LogSendFailed(ILogger logger, Guid tenantId, Guid endpointId, Exception error);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Webhook delivery {DeliveryId} of {TenantId} could not be recorded; it is attempted again when its lease ends")]
     private static partial void LogRecordFailed(ILogger logger, Guid tenantId, Guid deliveryId, Exception error);

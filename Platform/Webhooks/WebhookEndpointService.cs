@@ -50,12 +50,45 @@ public sealed class WebhookEndpointService(
         return (await ReadEndpointsAsync(select, cancellationToken).ConfigureAwait(false)).SingleOrDefault();
     }
 
+    /// <summary>
+    /// Checks a draft (the URL's host is resolved: call this before opening a transaction, so no connection waits on DNS)
+    /// and returns the settings to save.
+    /// </summary>
+    /// <exception cref="ValidationFailedException">A field is refused (the URL by the SSRF rules, unknown event types...).</exception>
+    public async Task<WebhookEndpointSettings> ValidateAsync(WebhookEndpointDraft draft, CancellationToken cancellationToken = default)
+    {
+        var (url, description, eventTypes) = await CheckAsync(draft, cancellationToken).ConfigureAwait(false);
+        return new WebhookEndpointSettings(url, description, eventTypes, draft.Enabled);
+    }
+
     /// <summary>Creates an endpoint with a new secret, returned this once.</summary>
     /// <exception cref="ValidationFailedException">A field is refused (the URL by the SSRF rules, unknown event types...).</exception>
+    /// <exception cref="WebhookEndpointLimitException">The organization has <see cref="WebhookOptions.MaxEndpointsPerOrganization"/> endpoints already.</exception>
     public async Task<(WebhookEndpoint Endpoint, WebhookSecretIssued Secret)> CreateAsync(
-        NpgsqlConnection connection, NpgsqlTransaction transaction, Guid tenantId, WebhookEndpointDraft draft, CancellationToken cancellationToken = default)
+        NpgsqlConnection connection, NpgsqlTransaction transaction, Guid tenantId, WebhookEndpointDraft draft, CancellationToken cancellationToken = default) =>
+        await CreateAsync(connection, transaction, tenantId, await ValidateAsync(draft, cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
+
+    /// <summary>Creates an endpoint from settings checked by <see cref="ValidateAsync"/>, with a new secret returned this once.</summary>
+    /// <exception cref="WebhookEndpointLimitException">The organization has <see cref="WebhookOptions.MaxEndpointsPerOrganization"/> endpoints already.</exception>
+    public async Task<(WebhookEndpoint Endpoint, WebhookSecretIssued Secret)> CreateAsync(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, Guid tenantId, WebhookEndpointSettings settings, CancellationToken cancellationToken = default)
     {
-        var (url, description, eventTypes) = await ValidateAsync(draft, cancellationToken).ConfigureAwait(false);
+        ArgumentNullException.ThrowIfNull(settings);
+        var (url, description, eventTypes) = (settings.Url, settings.Description, settings.EventTypes.ToArray());
+        // Creations of one organization take turns, so two at once cannot both pass the count.
+        await using (var count = Command(connection, transaction,
+            "SELECT pg_advisory_xact_lock(hashtextextended('webhook_endpoints:' || $1::text, 0)), (SELECT count(*) FROM webhook_endpoints WHERE tenant_id = $1)",
+            tenantId))
+        await using (var reader = await count.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
+        {
+            await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+            var max = options.Value.MaxEndpointsPerOrganization;
+            if (reader.GetInt64(1) >= max)
+            {
+                throw new WebhookEndpointLimitException(max);
+            }
+        }
+
         var now = clock.GetUtcNow();
         var id = Guid.CreateVersion7();
         await using var insert = Command(connection, transaction,
@@ -63,27 +96,37 @@ public sealed class WebhookEndpointService(
             INSERT INTO webhook_endpoints (tenant_id, id, url, description, event_types, enabled, created_at, updated_at)
             VALUES ($1, $2, $3, $4, $5, $6, $7, $7) RETURNING {Columns}
             """,
-            tenantId, id, url, description, eventTypes, draft.Enabled, now);
+            tenantId, id, url, description, eventTypes, settings.Enabled, now);
         var endpoint = (await ReadEndpointsAsync(insert, cancellationToken).ConfigureAwait(false)).Single();
         var secret = WebhookSignature.NewSecret();
         await InsertSecretAsync(connection, transaction, tenantId, id, secret, now, cancellationToken).ConfigureAwait(false);
         return (endpoint, new WebhookSecretIssued(secret, null));
     }
 
-    /// <summary>Replaces the endpoint's settings; enabling it again clears why it was disabled and its failure streak. Null when not found.</summary>
+    /// <summary>
+    /// Replaces the endpoint's settings; enabling it again or pointing it at another URL clears its failure streak
+    /// (enabling also why it was disabled). Null when not found.
+    /// </summary>
     /// <exception cref="ValidationFailedException">A field is refused.</exception>
     public async Task<WebhookEndpoint?> UpdateAsync(
-        NpgsqlConnection connection, NpgsqlTransaction transaction, Guid tenantId, Guid endpointId, WebhookEndpointDraft draft, CancellationToken cancellationToken = default)
+        NpgsqlConnection connection, NpgsqlTransaction transaction, Guid tenantId, Guid endpointId, WebhookEndpointDraft draft, CancellationToken cancellationToken = default) =>
+        await UpdateAsync(connection, transaction, tenantId, endpointId, await ValidateAsync(draft, cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
+
+    /// <summary>Replaces the endpoint's settings with ones checked by <see cref="ValidateAsync"/>; null when not found.</summary>
+    public async Task<WebhookEndpoint?> UpdateAsync(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, Guid tenantId, Guid endpointId, WebhookEndpointSettings settings, CancellationToken cancellationToken = default)
     {
-        var (url, description, eventTypes) = await ValidateAsync(draft, cancellationToken).ConfigureAwait(false);
+        ArgumentNullException.ThrowIfNull(settings);
+        // Another URL is another receiver: the old one's failures say nothing about it.
         await using var update = Command(connection, transaction,
             $"""
             UPDATE webhook_endpoints SET url = $3, description = $4, event_types = $5, enabled = $6, updated_at = $7,
                 disabled_reason = CASE WHEN $6 THEN NULL ELSE disabled_reason END,
-                failing_since = CASE WHEN $6 AND NOT enabled THEN NULL ELSE failing_since END
+                failing_since = CASE WHEN ($6 AND NOT enabled) OR url <> $3 THEN NULL ELSE failing_since END,
+                last_failure_at = CASE WHEN ($6 AND NOT enabled) OR url <> $3 THEN NULL ELSE last_failure_at END
             WHERE tenant_id = $1 AND id = $2 RETURNING {Columns}
             """,
-            tenantId, endpointId, url, description, eventTypes, draft.Enabled, clock.GetUtcNow());
+            tenantId, endpointId, settings.Url, settings.Description, settings.EventTypes.ToArray(), settings.Enabled, clock.GetUtcNow());
         return (await ReadEndpointsAsync(update, cancellationToken).ConfigureAwait(false)).SingleOrDefault();
     }
 
@@ -209,6 +252,36 @@ public sealed class WebhookEndpointService(
     }
 
     /// <summary>
+    /// Recovers an endpoint after an outage: every delivery to it that failed for good and was created at or after
+    /// <paramref name="since"/> is due again now (same <c>webhook-id</c>, the retry schedule from its start).
+    /// </summary>
+    /// <exception cref="ValidationFailedException"><paramref name="since"/> is missing, in the future, or older than <see cref="WebhookOptions.Retention"/>.</exception>
+    public async Task<WebhookRecoverResult> RecoverAsync(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, Guid tenantId, Guid endpointId, DateTimeOffset? since, CancellationToken cancellationToken = default)
+    {
+        // Whose endpoint first: a caller learns nothing about another organization's from the validation.
+        var state = await EnabledAsync(connection, transaction, tenantId, endpointId, cancellationToken).ConfigureAwait(false);
+        if (state is not true)
+        {
+            return new WebhookRecoverResult(state is null ? WebhookSendOutcome.NotFound : WebhookSendOutcome.EndpointDisabled, 0);
+        }
+
+        var now = clock.GetUtcNow();
+        if (since is not { } from || from > now || from < now - options.Value.Retention)
+        {
+            throw ValidationFailedException.For("since", $"Give the time of the outage's start: in the past, within the last {options.Value.Retention.TotalDays:0.#} days.");
+        }
+
+        await using var requeue = Command(connection, transaction,
+            """
+            UPDATE webhook_deliveries SET status = 'pending', trigger = 'replay', attempts = 0, next_attempt_at = $4, lease_token = NULL, updated_at = $4
+            WHERE tenant_id = $1 AND endpoint_id = $2 AND status = 'failed' AND created_at >= $3
+            """,
+            tenantId, endpointId, from, now);
+        return new WebhookRecoverResult(WebhookSendOutcome.Queued, await requeue.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false));
+    }
+
+    /// <summary>
     /// The delivery log, newest first: every attempt to <paramref name="endpointId"/> or of <paramref name="messageId"/>
     /// (one of them), continuing after (<paramref name="beforeAttemptedAt"/>, <paramref name="beforeId"/>).
     /// </summary>
@@ -245,7 +318,7 @@ public sealed class WebhookEndpointService(
         return (bool)(await select.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
     }
 
-    private async Task<(string Url, string Description, string[] EventTypes)> ValidateAsync(WebhookEndpointDraft draft, CancellationToken cancellationToken)
+    private async Task<(string Url, string Description, string[] EventTypes)> CheckAsync(WebhookEndpointDraft draft, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(draft);
         var errors = new Dictionary<string, string[]>();

@@ -24,7 +24,20 @@ public sealed class WebhookOptions
     /// <summary>An endpoint that has had only failures for this long is disabled and its organization told.</summary>
     public TimeSpan DisableAfterFailingFor { get; set; } = TimeSpan.FromDays(5);
 
-    /// <summary>How long a claimed delivery stays hidden from other replicas; well above <see cref="RequestTimeout"/>.</summary>
+    /// <summary>
+    /// A failure streak ends after this long without a failure (default 24 h): the next failure starts a new one, so
+    /// failures days apart never add up to <see cref="DisableAfterFailingFor"/>.
+    /// </summary>
+    public TimeSpan FailureStreakResetAfter { get; set; } = TimeSpan.FromHours(24);
+
+    /// <summary>Endpoints one organization may have (default 20).</summary>
+    public int MaxEndpointsPerOrganization { get; set; } = 20;
+
+    /// <summary>
+    /// How long a claimed delivery stays hidden from other replicas. It must cover a whole batch: the last of
+    /// <see cref="DeliveryBatchSize"/> deliveries starts after ceil(size / <see cref="WebhookDispatcher.Parallelism"/>) − 1
+    /// timeouts (see <see cref="LeaseCoversBatch"/>).
+    /// </summary>
     public TimeSpan DeliveryLease { get; set; } = TimeSpan.FromMinutes(2);
 
     /// <summary>Deliveries one replica claims per round.</summary>
@@ -35,6 +48,19 @@ public sealed class WebhookOptions
 
     /// <summary>How long messages and their delivery log are kept once no attempt is pending (default 30 days).</summary>
     public TimeSpan Retention { get; set; } = TimeSpan.FromDays(30);
+
+    /// <summary>Time kept in a lease beyond the batch's worst case, for recording the results.</summary>
+    public static TimeSpan LeaseMargin { get; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// The shortest lease for these settings: ceil(<see cref="DeliveryBatchSize"/> / <see cref="WebhookDispatcher.Parallelism"/>)
+    /// × <see cref="RequestTimeout"/> + <see cref="LeaseMargin"/>; a shorter one expires before a batch's last items are sent.
+    /// </summary>
+    public TimeSpan MinimumDeliveryLease =>
+        (RequestTimeout * Math.Ceiling(Math.Max(DeliveryBatchSize, 1) / (double)WebhookDispatcher.Parallelism)) + LeaseMargin;
+
+    /// <summary>True when <see cref="DeliveryLease"/> is at least <see cref="MinimumDeliveryLease"/>.</summary>
+    public bool LeaseCoversBatch => DeliveryLease >= MinimumDeliveryLease;
 
     /// <summary>The longest grace period a rotation may ask for.</summary>
     public static TimeSpan MaxRotationGracePeriod { get; } = TimeSpan.FromDays(7);

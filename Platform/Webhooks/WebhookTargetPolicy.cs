@@ -1,11 +1,16 @@
 using System.Net;
 using System.Net.Sockets;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Platform.Validation;
 
 namespace Platform.Webhooks;
 
-/// <summary>A webhook target refused by <see cref="WebhookTargetPolicy"/> (SSRF protection).</summary>
+/// <summary>
+/// A webhook target refused by <see cref="WebhookTargetPolicy"/> (SSRF protection). Its message is safe to show the
+/// organization; it never names the internal address a host resolved to (that only goes to the server log).
+/// </summary>
 public sealed class WebhookTargetRefusedException(string message) : Exception(message);
 
 /// <summary>
@@ -15,8 +20,11 @@ public sealed class WebhookTargetRefusedException(string message) : Exception(me
 /// (<see cref="ConnectAsync"/>, the HTTP handler's connect callback), so a host that resolves differently later (DNS
 /// rebinding) still cannot reach a refused address.
 /// </summary>
-public sealed class WebhookTargetPolicy
+public sealed partial class WebhookTargetPolicy
 {
+    /// <summary>What the organization is told when a host reaches a refused address (which one goes only to the server log).</summary>
+    public const string RefusedMessage = "The host resolves to a private, loopback, link-local or otherwise internal address; webhooks may only reach public addresses.";
+
     private static readonly IPNetwork[] Refused =
     [
         IPNetwork.Parse("0.0.0.0/8"), // "this network", unspecified
@@ -32,6 +40,9 @@ public sealed class WebhookTargetPolicy
         IPNetwork.Parse("240.0.0.0/4"), // reserved, broadcast
         IPNetwork.Parse("::/128"),
         IPNetwork.Parse("::1/128"),
+        IPNetwork.Parse("100::/64"), // discard-only
+        IPNetwork.Parse("2001::/32"), // Teredo: tunnels to an address the prefix hides
+        IPNetwork.Parse("2001:db8::/32"), // documentation
         IPNetwork.Parse("fc00::/7"), // unique local
         IPNetwork.Parse("fe80::/10"), // link-local
         IPNetwork.Parse("fec0::/10"), // site-local (deprecated, still routed by some)
@@ -41,10 +52,12 @@ public sealed class WebhookTargetPolicy
     private readonly IPNetwork[] _allowedNetworks;
     private readonly HashSet<string> _allowedHosts;
     private readonly bool _requireHttps;
+    private readonly ILogger _logger;
 
-    public WebhookTargetPolicy(IOptions<WebhookOptions> options)
+    public WebhookTargetPolicy(IOptions<WebhookOptions> options, ILogger<WebhookTargetPolicy>? logger = null)
     {
         ArgumentNullException.ThrowIfNull(options);
+        _logger = logger ?? (ILogger)NullLogger.Instance;
         var networks = new List<IPNetwork>();
         _allowedHosts = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         foreach (var entry in options.Value.AllowedTargets.Select(t => t.Trim()).Where(t => t.Length > 0))
@@ -90,6 +103,12 @@ public sealed class WebhookTargetPolicy
             throw ValidationFailedException.For(Field, "Put no credentials in the URL; verify the webhook signature instead.");
         }
 
+        // "intranet", "localhost": names the platform's own resolver completes with its search domains.
+        if (uri.HostNameType == UriHostNameType.Dns && !uri.IdnHost.TrimEnd('.').Contains('.', StringComparison.Ordinal) && !_allowedHosts.Contains(uri.IdnHost))
+        {
+            throw ValidationFailedException.For(Field, "Enter a fully qualified host name (e.g. hooks.example.com), not a single-label one.");
+        }
+
         try
         {
             await AddressesAsync(uri.IdnHost, cancellationToken).ConfigureAwait(false);
@@ -109,6 +128,12 @@ public sealed class WebhookTargetPolicy
         if (_allowedNetworks.Any(n => n.Contains(address) || (address.IsIPv4MappedToIPv6 && n.Contains(address.MapToIPv4()))))
         {
             return true;
+        }
+
+        // IPv4-mapped (::ffff:0:0/96): no resolver has a reason to answer with one, and sockets treat it as the IPv4 address.
+        if (address.IsIPv4MappedToIPv6)
+        {
+            return false;
         }
 
         foreach (var candidate in Embedded(address))
@@ -174,11 +199,17 @@ public sealed class WebhookTargetPolicy
         }
 
         var refused = addresses.FirstOrDefault(a => !IsPermitted(a));
-        return refused is null
-            ? addresses
-            : throw new WebhookTargetRefusedException(
-                $"The host '{host}' resolves to {refused}, a private, loopback, link-local or otherwise internal address; webhooks may only reach public addresses.");
+        if (refused is null)
+        {
+            return addresses;
+        }
+
+        LogRefused(_logger, host, refused);
+        throw new WebhookTargetRefusedException(RefusedMessage);
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Webhook target {Host} refused: it resolves to {Address}")]
+    private static partial void LogRefused(ILogger logger, string host, IPAddress address);
 
     /// <summary>The address and any IPv4 address carried inside it (mapped, compatible, NAT64, 6to4).</summary>
     private static IEnumerable<IPAddress> Embedded(IPAddress address)

@@ -22,7 +22,12 @@ public static class WebhooksServiceCollectionExtensions
             .Bind(builder.Configuration.GetSection(WebhookOptions.SectionName))
             .PostConfigure(options => options.RequireHttps |= production)
             .Validate(options => options.Retention > TimeSpan.Zero, "Webhooks:Retention must be positive.")
-            .Validate(options => options.RequestTimeout > TimeSpan.Zero && options.DeliveryLease > options.RequestTimeout, "Webhooks:DeliveryLease must be longer than Webhooks:RequestTimeout.")
+            .Validate(options => options.RequestTimeout > TimeSpan.Zero && options.DeliveryBatchSize > 0, "Webhooks:RequestTimeout and Webhooks:DeliveryBatchSize must be positive.")
+            .Validate(
+                options => options.LeaseCoversBatch,
+                $"Webhooks:DeliveryLease must be at least ceil(Webhooks:DeliveryBatchSize / {WebhookDispatcher.Parallelism}) × Webhooks:RequestTimeout + {WebhookOptions.LeaseMargin.TotalSeconds:0} s, or a batch's last deliveries are claimed again while still being sent.")
+            .Validate(options => options.FailureStreakResetAfter > TimeSpan.Zero && options.DisableAfterFailingFor > TimeSpan.Zero, "Webhooks:FailureStreakResetAfter and Webhooks:DisableAfterFailingFor must be positive.")
+            .Validate(options => options.MaxEndpointsPerOrganization > 0, "Webhooks:MaxEndpointsPerOrganization must be positive.")
             .Validate(
                 options => options.DefaultRotationGracePeriod >= TimeSpan.Zero && options.DefaultRotationGracePeriod <= WebhookOptions.MaxRotationGracePeriod,
                 "Webhooks:DefaultRotationGracePeriod must be between 0 and 7 days.")

@@ -95,6 +95,7 @@ public sealed class AuditEveryMutationTests
                 return response;
             }),
             ("POST /api/v1/webhooks/messages/{messageId}/replay", () => Post($"/api/v1/webhooks/messages/{ids["messageId"]}/replay", new { endpointId = ids["endpointId"] })),
+            ("POST /api/v1/webhooks/endpoints/{endpointId:guid}/recover", () => Post($"/api/v1/webhooks/endpoints/{ids["endpointId"]}/recover", new { since = DateTimeOffset.UtcNow.AddHours(-1) })),
             ("DELETE /api/v1/webhooks/endpoints/{endpointId:guid}", () => _owner.Client.DeleteAsync($"/api/v1/webhooks/endpoints/{ids["endpointId"]}")),
             ("PUT /api/v1/email/templates/{templateKey}/{culture}", () => Put("/api/v1/email/templates/welcome/fr", new { subject = "Bienvenue, {{userName}} !" })),
             ("DELETE /api/v1/email/templates/{templateKey}/{culture}", () => _owner.Client.DeleteAsync("/api/v1/email/templates/welcome/fr")),

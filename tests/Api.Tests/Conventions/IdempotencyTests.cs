@@ -1,7 +1,12 @@
 using System.Net;
 using System.Net.Http.Json;
+using System.Security.Cryptography;
+using System.Text;
 using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
 using Platform.Access;
+using Platform.Caching;
+using Platform.Messaging;
 
 namespace Api.Tests.Conventions;
 
@@ -58,6 +63,34 @@ public sealed class IdempotencyTests
 
         Assert.AreEqual(HttpStatusCode.BadRequest, again.StatusCode);
         Assert.IsFalse(again.Headers.Contains("Idempotent-Replayed"));
+    }
+
+    [TestMethod]
+    [DataRow("/api/v1/webhooks/endpoints", "secret")]
+    [DataRow("/api/v1/api-keys", "key")]
+    public async Task A_kept_response_never_holds_its_secret_in_clear_in_redis_and_still_replays(string path, string secretField)
+    {
+        object body = path.Contains("webhooks", StringComparison.Ordinal)
+            ? new { url = "https://203.0.113.10/idempotent", eventTypes = new[] { EventTypes.MemberJoined } }
+            : new { name = "Idempotent key", permissions = new[] { Permissions.Users.Read } };
+        var key = "secret-" + Guid.NewGuid().ToString("N");
+
+        var first = await PostAsync(path, body, key);
+        var second = await PostAsync(path, body, key);
+
+        Assert.AreEqual(HttpStatusCode.Created, first.StatusCode, await first.Content.ReadAsStringAsync());
+        var firstBody = await first.Content.ReadAsStringAsync();
+        var secret = JsonDocument.Parse(firstBody).RootElement.GetProperty(secretField).GetString()!;
+        Assert.AreEqual(HttpStatusCode.Created, second.StatusCode);
+        Assert.AreEqual(firstBody, await second.Content.ReadAsStringAsync(), "the replay is the same response, secret included");
+        Assert.AreEqual("true", second.Headers.GetValues("Idempotent-Replayed").Single());
+        var redisKey = $"idempotency:{_owner.OrganizationId:N}:{path}:{Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(key)))}";
+        var raw = await _api.Services.GetRequiredService<RedisClient>().GetStringAsync(redisKey, CancellationToken.None);
+        Assert.IsNotNull(raw, "the response is kept");
+        // JSON escapes '+' (\u002B) in the body, and again inside what is kept: look for the longest run without one.
+        var part = secret.Split('+', '/', '=', '_').MaxBy(p => p.Length)!;
+        Assert.IsGreaterThanOrEqualTo(8, part.Length);
+        Assert.DoesNotContain(part, raw, "not even part of the secret");
     }
 
     private static Task<HttpResponseMessage> PostAsync(string path, object body, string key)

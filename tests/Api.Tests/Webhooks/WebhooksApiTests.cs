@@ -6,6 +6,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 using Platform.Access;
 using Platform.Messaging;
+using Platform.RateLimiting;
 using Platform.Webhooks;
 using TestKit;
 
@@ -15,6 +16,10 @@ namespace Api.Tests.Webhooks;
 [TestClass]
 public sealed class WebhooksApiTests
 {
+    private const int MaxEndpoints = 5;
+    // Roomy for the other tests' few test events, refilled within a second; far slower than a loop of requests.
+    private const int TestEventsPerWindow = 10;
+    private static readonly TimeSpan TestEventsWindow = TimeSpan.FromSeconds(1);
     private static ApiFactory _api = null!;
     private static ApiFactory.SignedIn _owner = null!;
     private static WebhookReceiver _receiver = null!;
@@ -22,7 +27,13 @@ public sealed class WebhooksApiTests
     [ClassInitialize]
     public static async Task Start(TestContext context)
     {
-        _api = await ApiFactory.CreateAsync("webhooks", new Dictionary<string, string?> { ["Webhooks:AllowedTargets:0"] = "127.0.0.1" });
+        _api = await ApiFactory.CreateAsync("webhooks", new Dictionary<string, string?>
+        {
+            ["Webhooks:AllowedTargets:0"] = "127.0.0.1",
+            ["Webhooks:MaxEndpointsPerOrganization"] = MaxEndpoints.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            [$"RateLimiting:Policies:{RateLimitOptions.WebhookTestPolicy}:Limit"] = TestEventsPerWindow.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            [$"RateLimiting:Policies:{RateLimitOptions.WebhookTestPolicy}:Window"] = TestEventsWindow.ToString(),
+        });
         _owner = await _api.RegisterAndSignInAsync("webhooks", "owner@webhooks.test");
         _receiver = await WebhookReceiver.StartAsync();
     }
@@ -143,16 +154,120 @@ public sealed class WebhooksApiTests
     [TestMethod]
     public async Task A_disabled_endpoint_gets_no_test_event_or_replay()
     {
+        var path = "/" + Guid.NewGuid().ToString("N");
+        var url = _receiver.Url(path);
         var created = await (await _owner.Client.PostAsJsonAsync("/api/v1/webhooks/endpoints",
-            new { url = "https://203.0.113.10/off", eventTypes = new[] { EventTypes.MemberJoined }, enabled = false })).Content.ReadFromJsonAsync<JsonElement>();
+            new { url, eventTypes = new[] { EventTypes.MemberJoined } })).Content.ReadFromJsonAsync<JsonElement>();
         var endpointId = created.GetProperty("id").GetGuid();
+        var sent = await _owner.Client.PostAsync($"/api/v1/webhooks/endpoints/{endpointId}/test", null);
+        var messageId = (await sent.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("messageId").GetString()!;
+        await DeliverAsync();
+        var disabled = await _owner.Client.PutAsJsonAsync($"/api/v1/webhooks/endpoints/{endpointId}", new { url, eventTypes = new[] { EventTypes.MemberJoined }, enabled = false });
+        Assert.AreEqual(HttpStatusCode.OK, disabled.StatusCode);
 
         var test = await _owner.Client.PostAsync($"/api/v1/webhooks/endpoints/{endpointId}/test", null);
+        // A message this endpoint really had: refused only because the endpoint is off.
+        var replay = await _owner.Client.PostAsJsonAsync($"/api/v1/webhooks/messages/{messageId}/replay", new { endpointId });
         var missing = await _owner.Client.PostAsJsonAsync("/api/v1/webhooks/messages/msg_nothing/replay", new { endpointId = Guid.NewGuid() });
 
         Assert.AreEqual(HttpStatusCode.Conflict, test.StatusCode);
         Assert.AreEqual("webhook_endpoint_disabled", (await test.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("code").GetString());
+        Assert.AreEqual(HttpStatusCode.Conflict, replay.StatusCode, await replay.Content.ReadAsStringAsync());
+        Assert.AreEqual("webhook_endpoint_disabled", (await replay.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("code").GetString());
         Assert.AreEqual(HttpStatusCode.NotFound, missing.StatusCode);
+        Assert.HasCount(1, _receiver.At(path), "only the test event sent while it was enabled");
+    }
+
+    [TestMethod]
+    public async Task A_refused_url_is_explained_without_naming_an_internal_address()
+    {
+        var response = await _owner.Client.PostAsJsonAsync("/api/v1/webhooks/endpoints",
+            new { url = "http://10.41.42.43/hooks", eventTypes = new[] { EventTypes.MemberJoined } });
+        var singleLabel = await _owner.Client.PostAsJsonAsync("/api/v1/webhooks/endpoints",
+            new { url = "http://intranet/hooks", eventTypes = new[] { EventTypes.MemberJoined } });
+
+        Assert.AreEqual(HttpStatusCode.BadRequest, response.StatusCode);
+        var problem = await response.Content.ReadAsStringAsync();
+        Assert.DoesNotContain("10.41.42.43", problem);
+        Assert.AreEqual(WebhookTargetPolicy.RefusedMessage, (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors").GetProperty("url")[0].GetString());
+        Assert.AreEqual(HttpStatusCode.BadRequest, singleLabel.StatusCode);
+        StringAssert.Contains(await singleLabel.Content.ReadAsStringAsync(), "single-label");
+    }
+
+    [TestMethod]
+    public async Task An_organization_at_its_endpoint_limit_gets_a_conflict_problem()
+    {
+        var admin = await _api.RegisterAndSignInAsync("webhooks-cap", "owner@webhooks-cap.test");
+        for (var i = 0; i < MaxEndpoints; i++)
+        {
+            var ok = await admin.Client.PostAsJsonAsync("/api/v1/webhooks/endpoints", new { url = $"https://203.0.113.10/cap/{i}", eventTypes = new[] { EventTypes.MemberJoined } });
+            Assert.AreEqual(HttpStatusCode.Created, ok.StatusCode);
+        }
+
+        var over = await admin.Client.PostAsJsonAsync("/api/v1/webhooks/endpoints", new { url = "https://203.0.113.10/cap/over", eventTypes = new[] { EventTypes.MemberJoined } });
+
+        Assert.AreEqual(HttpStatusCode.Conflict, over.StatusCode);
+        Assert.AreEqual("application/problem+json", over.Content.Headers.ContentType?.MediaType);
+        Assert.AreEqual(WebhookEndpointLimitException.Code, (await over.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("code").GetString());
+        var listed = await admin.Client.GetFromJsonAsync<JsonElement>("/api/v1/webhooks/endpoints?limit=50");
+        Assert.AreEqual(MaxEndpoints, listed.GetProperty("items").GetArrayLength());
+    }
+
+    [TestMethod]
+    public async Task Test_events_are_rate_limited()
+    {
+        var created = await (await _owner.Client.PostAsJsonAsync("/api/v1/webhooks/endpoints",
+            new { url = "https://203.0.113.10/limited", eventTypes = new[] { EventTypes.MemberJoined }, enabled = false })).Content.ReadFromJsonAsync<JsonElement>();
+        var endpointId = created.GetProperty("id").GetGuid();
+
+        var statuses = new List<HttpStatusCode>();
+        HttpResponseMessage? limited = null;
+        for (var i = 0; i < 20 * TestEventsPerWindow && limited is null; i++)
+        {
+            var response = await _owner.Client.PostAsync($"/api/v1/webhooks/endpoints/{endpointId}/test", null);
+            statuses.Add(response.StatusCode);
+            limited = response.StatusCode == HttpStatusCode.TooManyRequests ? response : null;
+        }
+
+        Assert.IsNotNull(limited, string.Join(", ", statuses));
+        Assert.IsTrue(statuses.Count > 1 && statuses[..^1].All(s => s == HttpStatusCode.Conflict), "refused as disabled until the budget is spent");
+        Assert.IsTrue(limited.Headers.RetryAfter is not null);
+        Assert.AreEqual("application/problem+json", limited.Content.Headers.ContentType?.MediaType);
+        Assert.AreEqual(0L, await EndpointDeliveryCountAsync(endpointId));
+        // The budget refills before the next test sends test events of its own.
+        await Task.Delay(TestEventsWindow);
+    }
+
+    [TestMethod]
+    public async Task Recovering_an_endpoint_resends_what_failed_since_the_time_given_and_is_audited()
+    {
+        var path = "/" + Guid.NewGuid().ToString("N");
+        var created = await (await _owner.Client.PostAsJsonAsync("/api/v1/webhooks/endpoints",
+            new { url = _receiver.Url(path), eventTypes = new[] { EventTypes.MemberJoined } })).Content.ReadFromJsonAsync<JsonElement>();
+        var endpointId = created.GetProperty("id").GetGuid();
+        var since = DateTimeOffset.UtcNow.AddMinutes(-1);
+        var sent = await _owner.Client.PostAsync($"/api/v1/webhooks/endpoints/{endpointId}/test", null);
+        var messageId = (await sent.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("messageId").GetString()!;
+        // What an outage leaves once the schedule is exhausted.
+        await using (var connection = new NpgsqlConnection(_api.Database.SuperuserConnectionString))
+        {
+            await connection.OpenAsync();
+            await using var fail = new NpgsqlCommand("UPDATE webhook_deliveries SET status = 'failed', next_attempt_at = NULL WHERE endpoint_id = $1", connection) { Parameters = { new() { Value = endpointId } } };
+            await fail.ExecuteNonQueryAsync();
+        }
+
+        var recovered = await _owner.Client.PostAsJsonAsync($"/api/v1/webhooks/endpoints/{endpointId}/recover", new { since });
+        await DeliverAsync();
+        var future = await _owner.Client.PostAsJsonAsync($"/api/v1/webhooks/endpoints/{endpointId}/recover", new { since = DateTimeOffset.UtcNow.AddDays(1) });
+        var unknown = await _owner.Client.PostAsJsonAsync($"/api/v1/webhooks/endpoints/{Guid.NewGuid()}/recover", new { since });
+
+        Assert.AreEqual(HttpStatusCode.Accepted, recovered.StatusCode, await recovered.Content.ReadAsStringAsync());
+        Assert.AreEqual(1, (await recovered.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("requeued").GetInt32());
+        Assert.AreEqual(messageId, _receiver.At(path).Single().Headers["webhook-id"]);
+        Assert.AreEqual(HttpStatusCode.BadRequest, future.StatusCode);
+        Assert.IsTrue((await future.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors").TryGetProperty("since", out _));
+        Assert.AreEqual(HttpStatusCode.NotFound, unknown.StatusCode);
+        Assert.AreEqual(1L, await AuditCountAsync("%equeued%", endpointId.ToString()), "recorded with what it did");
     }
 
     [TestMethod]
@@ -167,6 +282,7 @@ public sealed class WebhooksApiTests
         Assert.AreEqual(HttpStatusCode.Forbidden, (await client.GetAsync("/api/v1/webhooks/event-types")).StatusCode);
         Assert.AreEqual(HttpStatusCode.Forbidden, (await client.PostAsJsonAsync("/api/v1/webhooks/endpoints", new { url = "https://203.0.113.10/x", eventTypes = new[] { EventTypes.MemberJoined } })).StatusCode);
         Assert.AreEqual(HttpStatusCode.Forbidden, (await client.PostAsJsonAsync("/api/v1/webhooks/messages/msg_x/replay", new { endpointId = Guid.NewGuid() })).StatusCode);
+        Assert.AreEqual(HttpStatusCode.Forbidden, (await client.PostAsJsonAsync($"/api/v1/webhooks/endpoints/{Guid.NewGuid()}/recover", new { since = DateTimeOffset.UtcNow })).StatusCode);
     }
 
     /// <summary>What the Workers' delivery job does, with the Api's own registrations.</summary>
@@ -174,6 +290,14 @@ public sealed class WebhooksApiTests
     {
         await using var scope = _api.Services.CreateAsyncScope();
         Assert.AreEqual(1, await scope.ServiceProvider.GetRequiredService<WebhookDispatcher>().DeliverDueAsync());
+    }
+
+    private static async Task<long> EndpointDeliveryCountAsync(Guid endpointId)
+    {
+        await using var connection = new NpgsqlConnection(_api.Database.SuperuserConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand("SELECT count(*) FROM webhook_deliveries WHERE endpoint_id = $1", connection) { Parameters = { new() { Value = endpointId } } };
+        return (long)(await command.ExecuteScalarAsync())!;
     }
 
     private static async Task<long> EndpointCountAsync()

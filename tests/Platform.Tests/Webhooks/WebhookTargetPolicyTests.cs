@@ -32,6 +32,11 @@ public sealed class WebhookTargetPolicyTests
     [DataRow("::ffff:169.254.169.254")]
     [DataRow("64:ff9b::7f00:1")]
     [DataRow("2002:a00:1::")]
+    [DataRow("2001::1")]
+    [DataRow("2001:0:4136:e378:8000:63bf:3fff:fdd2")]
+    [DataRow("2001:db8::1")]
+    [DataRow("100::1")]
+    [DataRow("::ffff:8.8.8.8")]
     public void Internal_addresses_are_refused(string address) =>
         Assert.IsFalse(Policy().IsPermitted(IPAddress.Parse(address)), address);
 
@@ -39,7 +44,7 @@ public sealed class WebhookTargetPolicyTests
     [DataRow("8.8.8.8")]
     [DataRow("1.1.1.1")]
     [DataRow("2606:4700:4700::1111")]
-    [DataRow("::ffff:8.8.8.8")]
+    [DataRow("2001:4860:4860::8888")]
     public void Public_addresses_are_permitted(string address) =>
         Assert.IsTrue(Policy().IsPermitted(IPAddress.Parse(address)), address);
 
@@ -57,6 +62,8 @@ public sealed class WebhookTargetPolicyTests
     [DataRow("not a url")]
     [DataRow("/relative/path")]
     [DataRow("http://no-such-host.invalid/hook")]
+    [DataRow("http://intranet/hook")]
+    [DataRow("http://metadata/computeMetadata/v1")]
     public async Task Saving_an_internal_unresolvable_or_non_http_url_is_refused(string url)
     {
         var refused = await Assert.ThrowsExactlyAsync<ValidationFailedException>(() => Policy().ValidateAsync(url));
@@ -103,5 +110,28 @@ public sealed class WebhookTargetPolicyTests
         // A host name entry lets that name through whatever it resolves to.
         await Policy(false, "localhost").ValidateAsync("http://localhost:9/hook");
         await Assert.ThrowsExactlyAsync<ValidationFailedException>(() => Policy(false, "localhost").ValidateAsync("http://127.0.0.1:9/hook"));
+    }
+
+    [TestMethod]
+    [DataRow("http://10.20.30.40/hook", "10.20.30.40")]
+    [DataRow("http://[fd12:3456::7]/hook", "fd12:3456::7")]
+    [DataRow("http://[::ffff:192.168.7.9]/hook", "192.168.7.9")]
+    public async Task A_refusal_does_not_tell_which_internal_address_was_reached(string url, string address)
+    {
+        var refused = await Assert.ThrowsExactlyAsync<ValidationFailedException>(() => Policy().ValidateAsync(url));
+
+        Assert.AreEqual(WebhookTargetPolicy.RefusedMessage, refused.Errors["url"].Single());
+        Assert.DoesNotContain(address, refused.Errors["url"].Single());
+    }
+
+    [TestMethod]
+    public async Task A_single_label_host_is_refused_unless_allow_listed_by_name_and_teredo_unless_allow_listed()
+    {
+        var refused = await Assert.ThrowsExactlyAsync<ValidationFailedException>(() => Policy().ValidateAsync("http://localhost:9/hook"));
+        StringAssert.Contains(refused.Errors["url"].Single(), "single-label");
+
+        Assert.AreEqual("http://localhost:9/hook", (await Policy(false, "localhost").ValidateAsync("http://localhost:9/hook")).AbsoluteUri);
+        Assert.IsTrue(Policy(false, "2001::/32").IsPermitted(IPAddress.Parse("2001:0:4136:e378:8000:63bf:3fff:fdd2")), "an operator may allow Teredo");
+        Assert.IsFalse(Policy(false, "2001::/32").IsPermitted(IPAddress.Parse("2001:db8::1")), "documentation addresses stay refused");
     }
 }

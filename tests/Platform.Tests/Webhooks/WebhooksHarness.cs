@@ -6,6 +6,7 @@ using Platform.Access;
 using Platform.Audit;
 using Platform.Caching;
 using Platform.Data;
+using Platform.Email;
 using Platform.Messaging;
 using Platform.Notifications;
 using Platform.Tenancy;
@@ -35,7 +36,14 @@ internal sealed class WebhooksHarness : IAsyncDisposable
         Clock = new ManualClock(DateTimeOffset.UtcNow);
         Options = new WebhookOptions { AllowedTargets = ["127.0.0.1"] };
         Endpoints = new WebhookEndpointService(DataSource, DataProtection, new WebhookTargetPolicy(Microsoft.Extensions.Options.Options.Create(Options)), Microsoft.Extensions.Options.Options.Create(Options), Clock);
-        Notifications = new NotificationService(DataSource, redis, new AuditWriter(TimeProvider.System), new RequestOrigin(), NullLogger<NotificationService>.Instance);
+        var emailOptions = Microsoft.Extensions.Options.Options.Create(new EmailOptions
+        {
+            PickupDirectory = Path.Combine(TestEnvironment.Root, "mail", "webhooks-" + Guid.NewGuid().ToString("N")[..8]),
+            AppBaseUrl = "https://app.acme.test",
+        });
+        var emailDispatcher = new EmailDispatcher(DataSource, new SmtpEmailTransport(emailOptions), TimeProvider.System, NullLogger<EmailDispatcher>.Instance);
+        Email = new EmailService(DataSource, new EmailRenderer(EmailTemplateCatalogue.Default), emailDispatcher, emailOptions, NullLogger<EmailService>.Instance);
+        Notifications = new NotificationService(DataSource, redis, new AuditWriter(TimeProvider.System), new RequestOrigin(), NullLogger<NotificationService>.Instance, Email);
         Dispatcher = DispatcherWith(Options);
     }
 
@@ -55,6 +63,9 @@ internal sealed class WebhooksHarness : IAsyncDisposable
     public WebhookEndpointService Endpoints { get; }
 
     public NotificationService Notifications { get; }
+
+    /// <summary>The email module, as the Workers have it: notifications whose member wants email are queued through it.</summary>
+    public EmailService Email { get; }
 
     public WebhookDispatcher Dispatcher { get; }
 
@@ -76,7 +87,7 @@ internal sealed class WebhooksHarness : IAsyncDisposable
             Microsoft.Extensions.Options.Options.Create(options), Clock, NullLogger<WebhookDispatcher>.Instance);
     }
 
-    /// <summary>An organization with an owner (who is told about disabled endpoints).</summary>
+    /// <summary>An organization with an owner (who is told about disabled endpoints, in-app and by email).</summary>
     public async Task<(Guid Tenant, Guid Owner)> CreateOrganizationAsync()
     {
         var tenant = Guid.NewGuid();
@@ -88,7 +99,7 @@ internal sealed class WebhooksHarness : IAsyncDisposable
             BatchCommands =
             {
                 new("INSERT INTO organizations (id, slug, name) VALUES ($1, $2, 'Org')") { Parameters = { new() { Value = tenant }, new() { Value = $"org-{tenant:N}"[..30] } } },
-                new("INSERT INTO users (id, user_name, normalized_user_name) VALUES ($1, $2, upper($2))") { Parameters = { new() { Value = owner }, new() { Value = $"{owner:N}@owners.test" } } },
+                new("INSERT INTO users (id, user_name, normalized_user_name, email, normalized_email) VALUES ($1, $2, upper($2), $2, upper($2))") { Parameters = { new() { Value = owner }, new() { Value = $"{owner:N}@owners.test" } } },
                 new("INSERT INTO organization_members (tenant_id, user_id) VALUES ($1, $2)") { Parameters = { new() { Value = tenant }, new() { Value = owner } } },
                 new("INSERT INTO member_roles (tenant_id, user_id, role_id) VALUES ($1, $2, $3)") { Parameters = { new() { Value = tenant }, new() { Value = owner }, new() { Value = SystemRoles.Owner.Id } } },
             },
