@@ -69,6 +69,10 @@ public sealed partial class PostgresQueueTransport(NpgsqlDataSource dataSource, 
                 UNION ALL
                 SELECT (SELECT q.tenant_id FROM queue_messages q WHERE q.queue = $1 AND q.tenant_id > t.tenant_id ORDER BY q.tenant_id LIMIT 1)
                 FROM tenants t WHERE t.tenant_id IS NOT NULL),
+            share AS (
+                -- Twice an organization's fair share of the batch: spares for rows other consumers hold locked, without
+                -- ranking every organization's whole batch when many have messages waiting.
+                SELECT greatest(2, 2 * ceil($2::numeric / greatest(1, count(tenant_id))))::int AS n FROM tenants),
             candidates AS (
                 -- Each one's next due messages (platform messages, without a tenant, count as one more), numbered by turn.
                 SELECT c.id, c.priority, c.available_at, row_number() OVER (PARTITION BY c.tenant_id ORDER BY c.priority DESC, c.available_at, c.id) AS turn
@@ -77,15 +81,20 @@ public sealed partial class PostgresQueueTransport(NpgsqlDataSource dataSource, 
                     FROM tenants t CROSS JOIN LATERAL (
                         SELECT id, tenant_id, priority, available_at FROM queue_messages q
                         WHERE q.queue = $1 AND q.tenant_id = t.tenant_id AND q.available_at <= now()
-                        ORDER BY q.priority DESC, q.available_at, q.id LIMIT $2) n
+                        ORDER BY q.priority DESC, q.available_at, q.id LIMIT (SELECT n FROM share)) n
                     UNION ALL
                     (SELECT id, tenant_id, priority, available_at FROM queue_messages q
                      WHERE q.queue = $1 AND q.tenant_id IS NULL AND q.available_at <= now()
                      ORDER BY q.priority DESC, q.available_at, q.id LIMIT $2)) c),
-            claimed AS (
+            turns AS (
                 -- Priority first; within a priority, organizations take turns.
-                SELECT q.id FROM queue_messages q JOIN candidates c ON c.id = q.id
-                ORDER BY c.priority DESC, c.turn, c.available_at, c.id
+                SELECT array_agg(id ORDER BY priority DESC, turn, available_at, id) AS ids FROM candidates),
+            claimed AS (
+                -- Locked through the primary key (a join would scan the table). A row another consumer claimed since this
+                -- statement's snapshot is re-checked once its lock is free: no longer due, it is skipped, not claimed twice.
+                SELECT q.id FROM turns t CROSS JOIN unnest(t.ids) WITH ORDINALITY AS o (id, turn) JOIN queue_messages q ON q.id = o.id
+                WHERE q.available_at <= now()
+                ORDER BY o.turn
                 LIMIT $2
                 FOR UPDATE OF q SKIP LOCKED)
             UPDATE queue_messages m

@@ -8,7 +8,7 @@ using Platform.Tenancy;
 namespace QueueThroughput;
 
 /// <summary>What one phase measured: messages handled per second and enqueue-to-handle latency.</summary>
-internal sealed record PhaseResult(string Name, double ProducedPerSecond, double HandledPerSecond, double[] LatenciesMs)
+internal sealed record PhaseResult(string Name, double ProducedPerSecond, double HandledPerSecond, double[] LatenciesMs, long OutboxBacklog, long QueueBacklog)
 {
     public double PercentileMs(double percentile)
     {
@@ -123,11 +123,13 @@ internal sealed class Pipeline : IAsyncDisposable
         await Task.Delay(duration, cancellationToken);
         _measuring = false;
         var seconds = clock.Elapsed.TotalSeconds;
+        var producedPerSecond = (Interlocked.Read(ref _produced) - produced) / seconds;
+        var handledPerSecond = (Interlocked.Read(ref _handled) - handled) / seconds;
+        // Where a backlog waits says which stage fell behind: the relay (outbox) or the consumers (queue).
         var result = new PhaseResult(
-            name,
-            (Interlocked.Read(ref _produced) - produced) / seconds,
-            (Interlocked.Read(ref _handled) - handled) / seconds,
-            [.. _latencies]);
+            name, producedPerSecond, handledPerSecond, [.. _latencies],
+            await _db.CountAsOwnerAsync("SELECT count(*) FROM outbox_messages WHERE published_at IS NULL", cancellationToken),
+            await _db.CountAsOwnerAsync($"SELECT count(*) FROM queue_messages WHERE queue = '{Queue}'", cancellationToken));
 
         await stop.CancelAsync();
         await QuietlyAsync(tasks);
