@@ -41,6 +41,14 @@ public sealed partial class MessageConsumer(
 
     public string Queue { get; } = queue;
 
+    /// <summary>
+    /// Handles each claimed batch in one transaction, every message inside its own savepoint (a failing one is rolled
+    /// back alone and retried): one commit per batch instead of per message. Only for handlers whose effects are all
+    /// writes through <see cref="ConsumeContext.Transaction"/>: a crash before the commit redoes the whole batch, so a
+    /// handler that calls out (email, HTTP) would repeat its calls. Needs a transport in this database.
+    /// </summary>
+    public bool SharedTransaction { get; init; }
+
     /// <summary>Consumes until cancelled, sleeping on the transport's wake-up while the queue is empty.</summary>
     public async Task RunAsync(MessageHandler handler, CancellationToken cancellationToken)
     {
@@ -69,6 +77,12 @@ public sealed partial class MessageConsumer(
     {
         ArgumentNullException.ThrowIfNull(handler);
         var messages = await transport.ReceiveAsync(Queue, _options.ReceiveBatchSize, _options.Lease, cancellationToken).ConfigureAwait(false);
+        if (SharedTransaction && transport is ITransactionalCompletion local && messages.Count > 1)
+        {
+            await HandleTogetherAsync(messages, local, handler, cancellationToken).ConfigureAwait(false);
+            return messages.Count;
+        }
+
         foreach (var message in messages)
         {
             await HandleAsync(message, handler, cancellationToken).ConfigureAwait(false);
@@ -102,18 +116,24 @@ public sealed partial class MessageConsumer(
         }
         catch (Exception error) when (error is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
-            var reason = $"{error.GetType().Name}: {error.Message}";
-            if (message.Attempts >= _options.MaxAttempts)
-            {
-                LogDeadLettered(logger, Name, message.Type, message.MessageId, message.Attempts, error);
-                await transport.DeadLetterAsync(message, reason, cancellationToken).ConfigureAwait(false);
-            }
-            else
-            {
-                var delay = RetryDelay(message.Attempts);
-                LogRetrying(logger, Name, message.Type, message.MessageId, message.Attempts, delay, error);
-                await transport.RetryAsync(message, delay, reason, cancellationToken).ConfigureAwait(false);
-            }
+            await SettleFailureAsync(message, error, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>A message whose handler failed: retried after a backoff, or dead-lettered once out of attempts.</summary>
+    private async Task SettleFailureAsync(ReceivedMessage message, Exception error, CancellationToken cancellationToken)
+    {
+        var reason = $"{error.GetType().Name}: {error.Message}";
+        if (message.Attempts >= _options.MaxAttempts)
+        {
+            LogDeadLettered(logger, Name, message.Type, message.MessageId, message.Attempts, error);
+            await transport.DeadLetterAsync(message, reason, cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            var delay = RetryDelay(message.Attempts);
+            LogRetrying(logger, Name, message.Type, message.MessageId, message.Attempts, delay, error);
+            await transport.RetryAsync(message, delay, reason, cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -127,17 +147,8 @@ public sealed partial class MessageConsumer(
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         // One round trip: an organization's message is handled as that organization (its handler cannot touch another's
         // rows), the inbox says whether it was handled before, and a queue row in this database goes with the commit.
-        await using var batch = new NpgsqlBatch(connection, transaction)
-        {
-            BatchCommands =
-            {
-                message.TenantId is { } tenantId ? TenantSession.Command(tenantId, userId: null) : TenantSession.SystemCommand(),
-                new NpgsqlBatchCommand("INSERT INTO inbox_messages (consumer, message_id, tenant_id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
-                {
-                    Parameters = { new() { Value = Name }, new() { Value = message.MessageId }, new() { Value = (object?)message.TenantId ?? DBNull.Value } },
-                },
-            },
-        };
+        await using var batch = new NpgsqlBatch(connection, transaction);
+        AddReceipt(batch, message);
         var completes = false;
         if (transport is ITransactionalCompletion local)
         {
@@ -159,6 +170,13 @@ public sealed partial class MessageConsumer(
         var context = new ConsumeContext(connection, transaction);
         await handler(message, context, cancellationToken).ConfigureAwait(false);
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        await RunAfterCommitAsync(context, message, cancellationToken).ConfigureAwait(false);
+        return (true, completes);
+    }
+
+    /// <summary>What the handler of <paramref name="message"/> left to do once its writes were committed.</summary>
+    private async Task RunAfterCommitAsync(ConsumeContext context, ReceivedMessage message, CancellationToken cancellationToken)
+    {
         foreach (var action in context.AfterCommit)
         {
             try
@@ -171,8 +189,20 @@ public sealed partial class MessageConsumer(
                 LogAfterCommitFailed(logger, Name, message.Type, message.MessageId, error);
             }
         }
+    }
 
-        return (true, completes);
+    /// <summary>
+    /// Keys the transaction to the message's organization (or the system scope) and records the message in this
+    /// consumer's inbox: commands 0 and 1 of <paramref name="batch"/> from its current end; the second affects no row
+    /// when the message was handled before.
+    /// </summary>
+    private void AddReceipt(NpgsqlBatch batch, ReceivedMessage message)
+    {
+        batch.BatchCommands.Add(message.TenantId is { } tenantId ? TenantSession.Command(tenantId, userId: null) : TenantSession.SystemCommand());
+        batch.BatchCommands.Add(new NpgsqlBatchCommand("INSERT INTO inbox_messages (consumer, message_id, tenant_id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
+        {
+            Parameters = { new() { Value = Name }, new() { Value = message.MessageId }, new() { Value = (object?)message.TenantId ?? DBNull.Value } },
+        });
     }
 
     /// <summary>

@@ -18,7 +18,11 @@ internal sealed class WebhooksConsumerJob(
 {
     protected override Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var consumer = new MessageConsumer(WebhookFanOut.Consumer, WebhookFanOut.Consumer, transport, dataSource, options, logger);
+        var consumer = new MessageConsumer(WebhookFanOut.Consumer, WebhookFanOut.Consumer, transport, dataSource, options, logger)
+        {
+            // Its handler only writes through the consumer's transaction: a batch can share one.
+            SharedTransaction = true,
+        };
         return consumer.RunAsync(async (message, context, cancellationToken) => await fanOut.HandleAsync(message, context, cancellationToken), stoppingToken);
     }
 }

@@ -15,7 +15,11 @@ internal sealed class WorkflowEventsConsumerJob(
 {
     protected override Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var consumer = new MessageConsumer(WorkflowEventTriggers.Queue, WorkflowEventTriggers.Queue, transport, dataSource, options, logger);
+        var consumer = new MessageConsumer(WorkflowEventTriggers.Queue, WorkflowEventTriggers.Queue, transport, dataSource, options, logger)
+        {
+            // Its handler only writes through the consumer's transaction: a batch can share one.
+            SharedTransaction = true,
+        };
         return consumer.RunAsync(triggers.HandleAsync, stoppingToken);
     }
 }

@@ -21,6 +21,9 @@ internal sealed record BenchmarkOptions
     /// <summary>Organizations the events are spread over (the queue takes them in turns).</summary>
     public int Organizations { get; init; } = 20;
 
+    /// <summary>Consumers handle a claimed batch in one transaction (the mode of the platform's database-only consumers); off: one per message.</summary>
+    public bool SharedTransaction { get; init; } = true;
+
     public bool Verbose { get; init; }
 
     public const string Usage = """
@@ -31,6 +34,7 @@ internal sealed record BenchmarkOptions
           --producers N         concurrent producers in the saturation phase (default 4)
           --rate N              offered messages/s in the latency phase (default 2000)
           --organizations N     organizations the events are spread over (default 20)
+          --per-message         one consumer transaction per message, not per claimed batch
           --verbose             stream PostgreSQL's output
         """;
 
@@ -52,6 +56,7 @@ internal sealed record BenchmarkOptions
                 "--producers" => options with { Producers = Positive() },
                 "--rate" => options with { Rate = Positive() },
                 "--organizations" => options with { Organizations = Positive() },
+                "--per-message" => options with { SharedTransaction = false },
                 "--verbose" => options with { Verbose = true },
                 _ => throw new ArgumentException($"Unknown argument {args[i]}.\n{Usage}"),
             };

@@ -44,7 +44,7 @@ internal sealed class Pipeline : IAsyncDisposable
     private long _handled;
     private volatile bool _measuring;
 
-    public Pipeline(BenchDatabase db, Guid[] organizations, int consumers)
+    public Pipeline(BenchDatabase db, Guid[] organizations, int consumers, bool sharedTransaction)
     {
         _db = db;
         _organizations = organizations;
@@ -58,7 +58,10 @@ internal sealed class Pipeline : IAsyncDisposable
         for (var i = 0; i < consumers; i++)
         {
             // One consumer name: competing consumers share the inbox, as replicas of one Workers deployment do.
-            var consumer = new MessageConsumer("bench", Queue, _transport, db.DataSource, _options, NullLogger<MessageConsumer>.Instance);
+            var consumer = new MessageConsumer("bench", Queue, _transport, db.DataSource, _options, NullLogger<MessageConsumer>.Instance)
+            {
+                SharedTransaction = sharedTransaction,
+            };
             _running.Add(Task.Run(() => consumer.RunAsync(HandleAsync, _stopping.Token)));
         }
     }

@@ -31,7 +31,7 @@ try
     var baseline = await Baseline.RunAsync(db, options.Consumers, options.Warmup, options.Duration, cancel.Token);
     report.Baseline(baseline);
 
-    await using var pipeline = new Pipeline(db, organizations, options.Consumers);
+    await using var pipeline = new Pipeline(db, organizations, options.Consumers, options.SharedTransaction);
     var saturation = await pipeline.SaturateAsync(options.Producers, options.Warmup, options.Duration, cancel.Token);
     report.Result(saturation);
     await pipeline.DrainAsync(TimeSpan.FromSeconds(120), cancel.Token);

@@ -12,7 +12,8 @@ internal sealed class Report(TextWriter writer)
         Line($"command:  dotnet run -c Release --project bench/QueueThroughput --{string.Concat(args.Select(a => " " + a))}");
         Line($"date:     {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm} UTC");
         Line($"machine:  {Environment.ProcessorCount} cores, {RuntimeInformation.OSDescription}, {RuntimeInformation.FrameworkDescription}");
-        Line($"pipeline: {options.Consumers} consumers, 1 relay, empty handler (inbox record + commit + acknowledgement), events over {options.Organizations} organizations");
+        Line($"pipeline: {options.Consumers} consumers, 1 relay, empty handler (inbox record and queue row removal), " +
+             $"{(options.SharedTransaction ? "one transaction per claimed batch" : "one transaction per message")}, events over {options.Organizations} organizations");
         Line($"baseline: INSERT + DELETE of one row per transaction, {options.Consumers} workers, same data source, no row-level security");
         Line($"phases:   {options.Warmup.TotalSeconds:0} s warm-up + {options.Duration.TotalSeconds:0} s measured each; latency = producer's commit to handler's call");
 #if DEBUG

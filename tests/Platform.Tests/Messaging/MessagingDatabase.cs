@@ -46,8 +46,8 @@ internal sealed class MessagingDatabase : IAsyncDisposable
         return Microsoft.Extensions.Options.Options.Create(options);
     }
 
-    public MessageConsumer Consumer(string name, string queue, IOptions<MessagingOptions>? options = null) =>
-        Consumer(name, queue, Transport, options);
+    public MessageConsumer Consumer(string name, string queue, IOptions<MessagingOptions>? options = null, bool sharedTransaction = false) =>
+        new(name, queue, Transport, DataSource, options ?? Options(), NullLogger<MessageConsumer>.Instance) { SharedTransaction = sharedTransaction };
 
     /// <summary>A consumer over another transport (Service Bus), with this database's inbox.</summary>
     public MessageConsumer Consumer(string name, string queue, IMessageTransport transport, IOptions<MessagingOptions>? options = null) =>

@@ -16,10 +16,12 @@ public sealed class PostgresQueueTests
     public static async Task Stop() => await _db.DisposeAsync();
 
     [TestMethod]
-    public async Task Four_competing_consumers_handle_ten_thousand_messages_each_exactly_once()
+    [DataRow(false, DisplayName = "a transaction per message")]
+    [DataRow(true, DisplayName = "a transaction per claimed batch")]
+    public async Task Four_competing_consumers_handle_ten_thousand_messages_each_exactly_once(bool sharedTransaction)
     {
         const int Count = 10_000;
-        const string Queue = "bulk";
+        var Queue = sharedTransaction ? "bulk-shared" : "bulk";
         var tenant = await _db.CreateOrganizationAsync();
         var messages = Enumerable.Range(0, Count)
             .Select(i => new OutgoingMessage(Guid.CreateVersion7(), i % 2 == 0 ? tenant : null, "test.bulk", $$"""{"n":{{i}}}"""))
@@ -32,8 +34,9 @@ public sealed class PostgresQueueTests
         // Four replicas of one consumer: same name, so they share one inbox.
         using var stop = new CancellationTokenSource(TimeSpan.FromMinutes(3));
         var options = MessagingDatabase.Options(o => o.ReceiveBatchSize = 50);
-        var consumers = Enumerable.Range(0, 4).Select(_ => _db.Consumer("bulk-worker", Queue, options)).ToArray();
-        var running = consumers.Select(c => Task.Run(() => c.RunAsync((m, ctx, ct) => MessagingDatabase.RecordAsync(m, ctx, "bulk-worker", ct), stop.Token))).ToArray();
+        var worker = sharedTransaction ? "bulk-shared-worker" : "bulk-worker";
+        var consumers = Enumerable.Range(0, 4).Select(_ => _db.Consumer(worker, Queue, options, sharedTransaction)).ToArray();
+        var running = consumers.Select(c => Task.Run(() => c.RunAsync((m, ctx, ct) => MessagingDatabase.RecordAsync(m, ctx, worker, ct), stop.Token))).ToArray();
         while (await _db.CountAsync("SELECT count(*) FROM queue_messages WHERE queue = $1", Queue) > 0 && !stop.IsCancellationRequested)
         {
             await Task.Delay(200);
@@ -42,10 +45,69 @@ public sealed class PostgresQueueTests
         await stop.CancelAsync();
         await Task.WhenAll(running.Select(t => t.ContinueWith(_ => { }, TaskScheduler.Default)));
 
-        Assert.AreEqual(Count, await _db.CountAsync("SELECT count(*) FROM handled WHERE consumer = 'bulk-worker'"));
-        Assert.AreEqual(Count, await _db.CountAsync("SELECT count(DISTINCT message_id) FROM handled WHERE consumer = 'bulk-worker'"));
-        Assert.AreEqual(Count, await _db.CountAsync("SELECT count(*) FROM inbox_messages WHERE consumer = 'bulk-worker'"));
+        Assert.AreEqual(Count, await _db.CountAsync("SELECT count(*) FROM handled WHERE consumer = $1", worker));
+        Assert.AreEqual(Count, await _db.CountAsync("SELECT count(DISTINCT message_id) FROM handled WHERE consumer = $1", worker));
+        Assert.AreEqual(Count, await _db.CountAsync("SELECT count(*) FROM inbox_messages WHERE consumer = $1", worker));
         Assert.AreEqual(0, await _db.CountAsync("SELECT count(*) FROM dead_letters WHERE queue = $1", Queue));
+    }
+
+    [TestMethod]
+    public async Task In_a_shared_transaction_a_failing_message_is_undone_alone_and_each_runs_as_its_organization()
+    {
+        const string Queue = "shared-batch";
+        var tenants = new[] { await _db.CreateOrganizationAsync(), await _db.CreateOrganizationAsync() };
+        var messages = Enumerable.Range(0, 6).Select(i => new OutgoingMessage(Guid.CreateVersion7(), tenants[i % 2], "test.shared", $$"""{"n":{{i}}}""")).ToArray();
+        await _db.Transport.SendAsync(Queue, messages);
+        var poison = messages[3].MessageId;
+        var consumer = _db.Consumer("shared-worker", Queue, MessagingDatabase.Options(o => o.ReceiveBatchSize = 10), sharedTransaction: true);
+        var keyedAs = new Dictionary<Guid, Guid>();
+        var announced = new List<Guid>();
+        var handlerFixed = false;
+        async Task Handler(ReceivedMessage m, ConsumeContext ctx, CancellationToken ct)
+        {
+            await using (var current = new Npgsql.NpgsqlCommand("SELECT app_current_tenant()", ctx.Connection, ctx.Transaction))
+            {
+                keyedAs[m.MessageId] = (Guid)(await current.ExecuteScalarAsync(ct))!;
+            }
+
+            await MessagingDatabase.RecordAsync(m, ctx, "shared-worker", ct);
+            ctx.OnCommitted(_ =>
+            {
+                announced.Add(m.MessageId);
+                return Task.CompletedTask;
+            });
+            if (m.MessageId == poison && !handlerFixed)
+            {
+                throw new InvalidOperationException("poison after writing");
+            }
+        }
+
+        Assert.AreEqual(6, await consumer.ProcessOnceAsync(Handler));
+
+        foreach (var message in messages)
+        {
+            Assert.AreEqual(message.TenantId, keyedAs[message.MessageId], "each handler runs keyed to its own organization");
+        }
+
+        Assert.AreEqual(5, await _db.CountAsync("SELECT count(*) FROM handled WHERE consumer = 'shared-worker'"));
+        Assert.AreEqual(0, await _db.CountAsync("SELECT count(*) FROM handled WHERE message_id = $1", poison), "the failing handler's write is undone");
+        Assert.AreEqual(0, await _db.CountAsync("SELECT count(*) FROM inbox_messages WHERE message_id = $1", poison));
+        CollectionAssert.AreEquivalent(messages.Select(m => m.MessageId).Where(id => id != poison).ToList(), announced, "only committed handlers announce");
+        Assert.AreEqual(1, await _db.CountAsync("SELECT count(*) FROM queue_messages WHERE queue = $1", Queue), "only the failed message is left");
+        Assert.AreEqual(1, await _db.CountAsync("SELECT count(*) FROM queue_messages WHERE message_id = $1 AND last_error LIKE '%poison after writing%'", poison));
+
+        handlerFixed = true;
+        var deadline = Stopwatch.StartNew();
+        while (await _db.CountAsync("SELECT count(*) FROM queue_messages WHERE queue = $1", Queue) > 0 && deadline.Elapsed < TimeSpan.FromSeconds(30))
+        {
+            if (await consumer.ProcessOnceAsync(Handler) == 0)
+            {
+                await Task.Delay(20);
+            }
+        }
+
+        Assert.AreEqual(6, await _db.CountAsync("SELECT count(*) FROM handled WHERE consumer = 'shared-worker'"), "the retried message is handled once, the others not again");
+        Assert.AreEqual(6, await _db.CountAsync("SELECT count(DISTINCT message_id) FROM handled WHERE consumer = 'shared-worker'"));
     }
 
     [TestMethod]
