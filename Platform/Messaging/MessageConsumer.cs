@@ -76,8 +76,10 @@ public sealed partial class MessageConsumer(
     public async Task<int> ProcessOnceAsync(MessageHandler handler, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(handler);
-        var messages = await transport.ReceiveAsync(Queue, _options.ReceiveBatchSize, _options.Lease, cancellationToken).ConfigureAwait(false);
-        if (SharedTransaction && transport is ITransactionalCompletion local && messages.Count > 1)
+        var shared = SharedTransaction && transport is ITransactionalCompletion;
+        var messages = await transport.ReceiveAsync(
+            Queue, shared ? _options.SharedTransactionBatchSize : _options.ReceiveBatchSize, _options.Lease, cancellationToken).ConfigureAwait(false);
+        if (shared && messages.Count > 1 && transport is ITransactionalCompletion local)
         {
             await HandleTogetherAsync(messages, local, handler, cancellationToken).ConfigureAwait(false);
             return messages.Count;

@@ -35,6 +35,12 @@ public sealed class MessagingOptions
     /// <summary>Messages a consumer claims at once.</summary>
     public int ReceiveBatchSize { get; set; } = 20;
 
+    /// <summary>
+    /// Messages a consumer with <see cref="MessageConsumer.SharedTransaction"/> claims at once: its handlers only write to
+    /// the database, so a batch is quick to handle, and a claim (which takes its turn among organizations) is paid for by more messages.
+    /// </summary>
+    public int SharedTransactionBatchSize { get; set; } = 50;
+
     /// <summary>How long a claimed message stays hidden from other consumers; it comes back if not settled by then.</summary>
     public TimeSpan Lease { get; set; } = TimeSpan.FromMinutes(1);
 

@@ -70,9 +70,9 @@ public sealed partial class PostgresQueueTransport(NpgsqlDataSource dataSource, 
                 SELECT (SELECT q.tenant_id FROM queue_messages q WHERE q.queue = $1 AND q.tenant_id > t.tenant_id ORDER BY q.tenant_id LIMIT 1)
                 FROM tenants t WHERE t.tenant_id IS NOT NULL),
             share AS (
-                -- Twice an organization's fair share of the batch: spares for rows other consumers hold locked, without
-                -- ranking every organization's whole batch when many have messages waiting.
-                SELECT greatest(2, 2 * ceil($2::numeric / greatest(1, count(tenant_id))))::int AS n FROM tenants),
+                -- Four times an organization's fair share of the batch: spares for rows competing consumers hold locked,
+                -- without ranking every organization's whole batch when many have messages waiting.
+                SELECT greatest(4, 4 * ceil($2::numeric / greatest(1, count(tenant_id))))::int AS n FROM tenants),
             candidates AS (
                 -- Each one's next due messages (platform messages, without a tenant, count as one more), numbered by turn.
                 SELECT c.id, c.priority, c.available_at, row_number() OVER (PARTITION BY c.tenant_id ORDER BY c.priority DESC, c.available_at, c.id) AS turn
