@@ -35,7 +35,10 @@ public static class WorkflowsServiceCollectionExtensions
         services.TryAddSingleton<WorkflowTargetPolicy>();
         // Organizations choose the URLs: connect only to permitted addresses, follow no redirect, use no proxy.
         services.AddHttpClient(HttpRequestAction.ClientName, client => client.Timeout = Timeout.InfiniteTimeSpan)
-            .ConfigurePrimaryHttpMessageHandler(provider => provider.GetRequiredService<WorkflowTargetPolicy>().CreateHandler());
+            .ConfigurePrimaryHttpMessageHandler(provider => provider.GetRequiredService<WorkflowTargetPolicy>().CreateHandler())
+            // Not the defaults every other client gets: service discovery would turn a tenant's http://api into the
+            // platform's own service, and the runner already retries and times out each step.
+            .ConfigureAdditionalHttpMessageHandlers((handlers, _) => handlers.Clear());
         services.AddWorkflowAction<SetVariableAction>();
         services.AddWorkflowAction<ConditionAction>();
         services.AddWorkflowAction<DelayAction>();

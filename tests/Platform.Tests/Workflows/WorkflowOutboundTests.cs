@@ -1,4 +1,5 @@
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Configuration;
 using Platform.Workflows;
 
 namespace Platform.Tests.Workflows;
@@ -66,6 +67,28 @@ public sealed class WorkflowOutboundTests
         StringAssert.Contains(redirected.Error, "answered 302");
         Assert.AreEqual(1, _server.Count($"/redirect/{run}"));
         Assert.AreEqual(0, _server.Count($"/landing/{run}"), "the redirect was not followed");
+    }
+
+    [TestMethod]
+    public async Task The_workflows_client_skips_the_handlers_every_other_client_gets()
+    {
+        // As ServiceDefaults adds service discovery and resilience to every client: here a handler that answers 418.
+        var services = new ServiceCollection();
+        services.AddLogging();
+        services.ConfigureHttpClientDefaults(client => client.AddHttpMessageHandler(() => new TeapotHandler()));
+        services.AddWorkflows(new ConfigurationBuilder()
+            .AddInMemoryCollection(new Dictionary<string, string?> { ["AllowedTargets:0"] = "127.0.0.1" }).Build());
+        await using var provider = services.BuildServiceProvider();
+        var clients = provider.GetRequiredService<IHttpClientFactory>();
+
+        Assert.AreEqual(System.Net.HttpStatusCode.OK, (await clients.CreateClient(Platform.Workflows.Actions.HttpRequestAction.ClientName).GetAsync(_server.Url("/plain"))).StatusCode);
+        Assert.AreEqual((System.Net.HttpStatusCode)418, (await clients.CreateClient("other").GetAsync(_server.Url("/plain"))).StatusCode, "the defaults apply elsewhere");
+    }
+
+    private sealed class TeapotHandler : DelegatingHandler
+    {
+        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken) =>
+            Task.FromResult(new HttpResponseMessage((System.Net.HttpStatusCode)418));
     }
 
     private static async Task<WorkflowExecution> RunAsync(Guid tenant, string url, WorkflowRunner? runner = null, string until = WorkflowExecutionStatus.Failed)
