@@ -17,7 +17,11 @@ namespace Platform.Email;
 /// <param name="To">The recipient's address.</param>
 /// <param name="Culture"><c>en</c>, <c>ar</c> or <c>fr</c> (or a variant such as <c>fr-CA</c>); null for <see cref="EmailCulture.Current"/> (the Api caller's language), else <c>Email:DefaultCulture</c>.</param>
 /// <param name="Model">The template's variables (dates are shown as <c>yyyy-MM-dd HH:mm UTC</c>).</param>
-public sealed record EmailRequest(Guid? TenantId, string Template, string To, string? Culture, IReadOnlyDictionary<string, object?> Model);
+/// <param name="IdempotencyKey">
+/// Set by a caller that may ask twice for the same email (a workflow step run again after a crash): a request with a
+/// key already queued for the organization returns that email's id and queues nothing. At most 200 characters.
+/// </param>
+public sealed record EmailRequest(Guid? TenantId, string Template, string To, string? Culture, IReadOnlyDictionary<string, object?> Model, string? IdempotencyKey = null);
 
 /// <summary>
 /// The platform's one way to send email. An email is rendered when it is queued (so a missing variable fails the
@@ -42,6 +46,9 @@ public sealed partial class EmailService(
 
     /// <summary>The queue (and consumer) of queued emails.</summary>
     public const string Queue = "email";
+
+    /// <summary>The longest <see cref="EmailRequest.IdempotencyKey"/>.</summary>
+    public const int MaxIdempotencyKeyLength = 200;
 
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
@@ -210,10 +217,30 @@ public sealed partial class EmailService(
             throw ValidationFailedException.For("to", "Enter one valid email address.");
         }
 
+        var key = request.IdempotencyKey;
+        if (key is not null)
+        {
+            if (key.Length is 0 or > MaxIdempotencyKeyLength)
+            {
+                throw ValidationFailedException.For("idempotencyKey", $"An idempotency key is 1 to {MaxIdempotencyKeyLength} characters.");
+            }
+
+            if (await ExistingAsync(connection, transaction, request.TenantId, key, cancellationToken).ConfigureAwait(false) is { } existing)
+            {
+                LogRepeated(logger, request.Template, existing);
+                return existing;
+            }
+        }
+
         var (rendered, culture) = await RenderAsync(connection, transaction, request, cancellationToken).ConfigureAwait(false);
         var id = Guid.CreateVersion7();
+        // A concurrent request with the same key that committed first wins; this one then returns its email.
         await using (var insert = new NpgsqlCommand(
-            "INSERT INTO email_messages (id, tenant_id, template, culture, recipient, subject, html_body, text_body) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            """
+            INSERT INTO email_messages (id, tenant_id, template, culture, recipient, subject, html_body, text_body, idempotency_key)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+            ON CONFLICT (tenant_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
+            """,
             connection,
             transaction)
         {
@@ -221,10 +248,16 @@ public sealed partial class EmailService(
             {
                 new() { Value = id }, new() { Value = (object?)request.TenantId ?? DBNull.Value }, new() { Value = request.Template }, new() { Value = culture },
                 new() { Value = to }, new() { Value = rendered.Subject }, new() { Value = rendered.Html }, new() { Value = rendered.Text },
+                new() { Value = (object?)key ?? DBNull.Value },
             },
         })
         {
-            await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            if (await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 0)
+            {
+                var existing = await ExistingAsync(connection, transaction, request.TenantId, key!, cancellationToken).ConfigureAwait(false);
+                LogRepeated(logger, request.Template, existing!.Value);
+                return existing.Value;
+            }
         }
 
         // The message names the row only: the bodies, which may hold one-time codes, stay in the send log.
@@ -234,8 +267,21 @@ public sealed partial class EmailService(
         return id;
     }
 
+    private static async Task<Guid?> ExistingAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Guid? tenantId, string key, CancellationToken cancellationToken)
+    {
+        await using var select = new NpgsqlCommand(
+            "SELECT id FROM email_messages WHERE tenant_id IS NOT DISTINCT FROM $1 AND idempotency_key = $2", connection, transaction)
+        {
+            Parameters = { new() { Value = (object?)tenantId ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Uuid }, new() { Value = key } },
+        };
+        return await select.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) as Guid?;
+    }
+
     /// <summary>The payload of an <see cref="SendEventType"/> message.</summary>
     internal sealed record EmailQueued(Guid EmailId);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Email {Template} was already queued as {EmailId} under the same idempotency key; not queued again")]
+    private static partial void LogRepeated(ILogger logger, string template, Guid emailId);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Queued email {Template} ({Culture}) as {EmailId}")]
     private static partial void LogQueued(ILogger logger, string template, string culture, Guid emailId);

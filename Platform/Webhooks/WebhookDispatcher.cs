@@ -11,6 +11,7 @@ using Platform.Audit;
 using Platform.Email;
 using Platform.Messaging;
 using Platform.Notifications;
+using Platform.Security;
 using Platform.Tenancy;
 
 namespace Platform.Webhooks;
@@ -71,14 +72,7 @@ public sealed partial class WebhookDispatcher(
     public static HttpClient CreateHttpClient(WebhookTargetPolicy targets)
     {
         ArgumentNullException.ThrowIfNull(targets);
-        return new HttpClient(new SocketsHttpHandler
-        {
-            AllowAutoRedirect = false,
-            UseProxy = false,
-            UseCookies = false,
-            ConnectCallback = targets.ConnectAsync,
-            PooledConnectionLifetime = TimeSpan.FromMinutes(2),
-        })
+        return new HttpClient(targets.CreateHandler())
         {
             // Each attempt has its own timeout (WebhookOptions.RequestTimeout), told apart from shutdown.
             Timeout = Timeout.InfiniteTimeSpan,
@@ -367,13 +361,13 @@ public sealed partial class WebhookDispatcher(
         for (Exception? inner = error; inner is not null; inner = inner.InnerException)
         {
             cause = inner;
-            if (inner is WebhookTargetRefusedException)
+            if (inner is OutboundTargetRefusedException)
             {
                 break;
             }
         }
 
-        return cause is WebhookTargetRefusedException ? "Refused: " + cause.Message : $"{cause.GetType().Name}: {cause.Message}";
+        return cause is OutboundTargetRefusedException ? "Refused: " + cause.Message : $"{cause.GetType().Name}: {cause.Message}";
     }
 
     /// <summary>The first <see cref="ResponseExcerptBytes"/> bytes of the response, as text of at most that many UTF-8 bytes.</summary>

@@ -34,4 +34,10 @@ public sealed class WorkflowOptions
 
     /// <summary>Whether these Workers run the cron scheduler at all.</summary>
     public bool RunScheduler { get; set; } = true;
+
+    /// <summary>
+    /// The SSRF allow-list of <c>http.request</c> steps: CIDR networks, single addresses or exact host names they may
+    /// reach although private, loopback or link-local (empty by default: public addresses only).
+    /// </summary>
+    public List<string> AllowedTargets { get; init; } = [];
 }

@@ -183,8 +183,9 @@ public sealed partial class WorkflowRunner(
         if (broken is not null)
         {
             LogExecutionBroken(logger, claim.TenantId, claim.ExecutionId, broken);
-            await CommitAsync(claim, "UPDATE workflow_executions SET status = 'failed', error = $3, finished_at = now(), lease_owner = NULL, lease_until = NULL, updated_at = now()",
-                [$"{broken.GetType().Name}: {broken.Message}"], null, CancellationToken.None).ConfigureAwait(false);
+            var reason = $"{broken.GetType().Name}: {broken.Message}";
+            await CommitFailureAsync(claim, "UPDATE workflow_executions SET status = 'failed', error = $3, finished_at = now(), lease_owner = NULL, lease_until = NULL, updated_at = now()",
+                [reason], null, null, reason, CancellationToken.None).ConfigureAwait(false);
         }
 
         if (stoppingToken.IsCancellationRequested)
@@ -273,7 +274,8 @@ public sealed partial class WorkflowRunner(
             else
             {
                 LogStepFailed(logger, claim.TenantId, claim.ExecutionId, node.Id, attempt, error);
-                await CommitAsync(claim, "UPDATE workflow_executions SET attempt = $3, status = 'failed', error = $4, failed_node = $5, finished_at = now(), lease_owner = NULL, lease_until = NULL, updated_at = now()", [attempt, error, node.Id], step, cancellationToken).ConfigureAwait(false);
+                await CommitFailureAsync(claim, "UPDATE workflow_executions SET attempt = $3, status = 'failed', error = $4, failed_node = $5, finished_at = now(), lease_owner = NULL, lease_until = NULL, updated_at = now()",
+                    [attempt, error, node.Id], step, node.Id, error, cancellationToken).ConfigureAwait(false);
             }
 
             return;
@@ -349,7 +351,30 @@ public sealed partial class WorkflowRunner(
     /// Applies <paramref name="executionUpdate"/> (parameters $1 tenant, $2 id, then <paramref name="parameters"/>) only
     /// while this Worker holds the lease of a running execution, with the step's own update in the same transaction.
     /// </summary>
-    private async Task<bool> CommitAsync(Claim claim, string executionUpdate, object?[] parameters, (string Sql, object?[] Parameters)? step, CancellationToken cancellationToken)
+    private Task<bool> CommitAsync(Claim claim, string executionUpdate, object?[] parameters, (string Sql, object?[] Parameters)? step, CancellationToken cancellationToken) =>
+        CommitAsync(claim, executionUpdate, parameters, step, null, cancellationToken);
+
+    /// <summary>
+    /// Records the execution as failed for good and, in the same transaction, tells its owner (<see cref="WorkflowFailureNotice"/>);
+    /// the in-app notice is streamed once committed.
+    /// </summary>
+    private async Task CommitFailureAsync(
+        Claim claim, string executionUpdate, object?[] parameters, (string Sql, object?[] Parameters)? step, string? failedNode, string reason, CancellationToken cancellationToken)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        (Guid UserId, Platform.Notifications.Notification Notification)? notice = null;
+        var committed = await CommitAsync(claim, executionUpdate, parameters, step, async (transaction, token) =>
+            notice = await WorkflowFailureNotice.SendAsync(transaction, scope.ServiceProvider, claim.TenantId, claim.ExecutionId, failedNode, reason, logger, token).ConfigureAwait(false),
+            cancellationToken).ConfigureAwait(false);
+        if (committed && notice is { } sent)
+        {
+            await scope.ServiceProvider.GetRequiredService<Platform.Notifications.NotificationService>()
+                .PublishAsync(claim.TenantId, sent.UserId, sent.Notification, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private async Task<bool> CommitAsync(
+        Claim claim, string executionUpdate, object?[] parameters, (string Sql, object?[] Parameters)? step, Func<TenantTransaction, CancellationToken, Task>? alongside, CancellationToken cancellationToken)
     {
         await using var transaction = await TenantTransaction.BeginAsync(dataSource, claim.TenantId, null, cancellationToken).ConfigureAwait(false);
         var ownerParameter = parameters.Length + 3;
@@ -368,6 +393,11 @@ public sealed partial class WorkflowRunner(
         {
             await using var stepUpdate = transaction.Command(s.Sql, [claim.TenantId, .. s.Parameters]);
             await stepUpdate.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        if (alongside is not null)
+        {
+            await alongside(transaction, cancellationToken).ConfigureAwait(false);
         }
 
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);

@@ -11,8 +11,9 @@ public static class WorkflowsServiceCollectionExtensions
 {
     /// <summary>
     /// Adds the definition and execution services (scoped: they audit as the request), the runner, the event trigger,
-    /// the validator and the built-in actions, with <see cref="WorkflowOptions"/> bound from <c>Workflows</c>. Needs the
-    /// database, audit, access control and notifications registered.
+    /// the validator and the built-in actions, with <see cref="WorkflowOptions"/> bound from <c>Workflows</c>, and the
+    /// <c>workflows</c> HTTP client guarded by <see cref="WorkflowTargetPolicy"/>. Needs the database, audit, access
+    /// control, notifications and (for <c>send_email</c> and failure notices by email) email registered.
     /// </summary>
     public static IHostApplicationBuilder AddWorkflows(this IHostApplicationBuilder builder)
     {
@@ -31,13 +32,20 @@ public static class WorkflowsServiceCollectionExtensions
         }
 
         services.TryAddSingleton(TimeProvider.System);
-        services.AddHttpClient(HttpRequestAction.ClientName, client => client.Timeout = Timeout.InfiniteTimeSpan);
+        services.TryAddSingleton<WorkflowTargetPolicy>();
+        // Organizations choose the URLs: connect only to permitted addresses, follow no redirect, use no proxy.
+        services.AddHttpClient(HttpRequestAction.ClientName, client => client.Timeout = Timeout.InfiniteTimeSpan)
+            .ConfigurePrimaryHttpMessageHandler(provider => provider.GetRequiredService<WorkflowTargetPolicy>().CreateHandler())
+            // Not the defaults every other client gets: service discovery would turn a tenant's http://api into the
+            // platform's own service, and the runner already retries and times out each step.
+            .ConfigureAdditionalHttpMessageHandlers((handlers, _) => handlers.Clear());
         services.AddWorkflowAction<SetVariableAction>();
         services.AddWorkflowAction<ConditionAction>();
         services.AddWorkflowAction<DelayAction>();
         services.AddWorkflowAction<HttpRequestAction>();
         services.AddWorkflowAction<NotifyAction>();
         services.AddWorkflowAction<AssignRoleAction>();
+        services.AddWorkflowAction<SendEmailAction>();
         services.TryAddSingleton<WorkflowActionRegistry>();
         services.TryAddSingleton<WorkflowValidator>();
         services.TryAddSingleton<WorkflowRunner>();

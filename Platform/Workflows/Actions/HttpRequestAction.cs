@@ -1,17 +1,20 @@
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Platform.Security;
 
 namespace Platform.Workflows.Actions;
 
 /// <summary>
 /// Calls an HTTP endpoint: <c>{"method":"POST","url":"https://…","headers":{…},"body":…}</c>. Sends the step's
 /// <c>Idempotency-Key</c> so a repeated attempt can be recognised by the receiver. A status outside 2xx fails the
-/// attempt. Output: <c>{status, body}</c> (the body as JSON when it parses, else text, cut at 64 KiB).
+/// attempt. Output: <c>{status, body}</c> (the body as JSON when it parses, else text, cut at 64 KiB). The named
+/// client connects only where <see cref="WorkflowTargetPolicy"/> permits (no private, loopback, link-local or metadata
+/// addresses unless <c>Workflows:AllowedTargets</c> allows them) and follows no redirect.
 /// </summary>
 public sealed class HttpRequestAction(IHttpClientFactory clients) : IWorkflowAction
 {
-    /// <summary>The named <see cref="HttpClient"/> the action uses (configure proxies or handlers under this name).</summary>
+    /// <summary>The named <see cref="HttpClient"/> the action uses; its primary handler is the guarded one of <see cref="WorkflowTargetPolicy"/>.</summary>
     public const string ClientName = "workflows";
 
     public const string IdempotencyHeader = "Idempotency-Key";
@@ -69,7 +72,18 @@ public sealed class HttpRequestAction(IHttpClientFactory clients) : IWorkflowAct
                 : new StringContent(body.ToJsonString(), Encoding.UTF8, "application/json");
         }
 
-        using var response = await clients.CreateClient(ClientName).SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+        HttpResponseMessage sent;
+        try
+        {
+            sent = await clients.CreateClient(ClientName).SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+        }
+        catch (HttpRequestException error) when (Refusal(error) is { } refused)
+        {
+            // The step's error says which rule stopped it, not a generic connection failure.
+            throw new OutboundTargetRefusedException($"{url.GetLeftPart(UriPartial.Authority)}: {refused.Message}");
+        }
+
+        using var response = sent;
         var content = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
         if (content.Length > MaxBody)
         {
@@ -92,5 +106,18 @@ public sealed class HttpRequestAction(IHttpClientFactory clients) : IWorkflowAct
         }
 
         return WorkflowActionResult.Done(new JsonObject { ["status"] = (int)response.StatusCode, ["body"] = parsed });
+    }
+
+    private static OutboundTargetRefusedException? Refusal(Exception error)
+    {
+        for (Exception? inner = error; inner is not null; inner = inner.InnerException)
+        {
+            if (inner is OutboundTargetRefusedException refused)
+            {
+                return refused;
+            }
+        }
+
+        return null;
     }
 }

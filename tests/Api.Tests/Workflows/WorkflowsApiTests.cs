@@ -62,6 +62,35 @@ public sealed class WorkflowsApiTests
     }
 
     [TestMethod]
+    public async Task A_send_email_step_is_checked_against_its_template_when_saved()
+    {
+        object Mail(string template, object model) => new
+        {
+            name = "Mailer",
+            graph = new
+            {
+                nodes = new object[]
+                {
+                    new { id = "start", type = "trigger.manual" },
+                    new { id = "mail", type = "send_email", config = new { to = "{{ trigger.data.email }}", template, model } },
+                },
+                edges = new[] { new { from = "start", to = "mail" } },
+            },
+        };
+
+        var missing = await _owner.Client.PostAsJsonAsync("/api/v1/workflows", Mail("member_joined", new { memberName = "{{ trigger.data.name }}" }));
+        Assert.AreEqual(HttpStatusCode.UnprocessableEntity, missing.StatusCode);
+        StringAssert.Contains((await missing.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors").GetProperty("nodes.mail")[0].GetString(), "needs memberEmail, roleName");
+
+        var unknown = await _owner.Client.PostAsJsonAsync("/api/v1/workflows", Mail("no_such_template", new { }));
+        Assert.AreEqual(HttpStatusCode.UnprocessableEntity, unknown.StatusCode);
+        StringAssert.Contains((await unknown.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors").GetProperty("nodes.mail")[0].GetString(), "template: one of");
+
+        var sound = await _owner.Client.PostAsJsonAsync("/api/v1/workflows", Mail("member_joined", new { memberName = "{{ trigger.data.name }}", memberEmail = "{{ trigger.data.email }}", roleName = "Member" }));
+        Assert.AreEqual(HttpStatusCode.Created, sound.StatusCode, await sound.Content.ReadAsStringAsync());
+    }
+
+    [TestMethod]
     public async Task Draft_publish_start_and_inspect_a_workflow_through_the_api()
     {
         var created = await _owner.Client.PostAsJsonAsync("/api/v1/workflows", new { name = "Greeter", description = "says hi", graph = Graph() });

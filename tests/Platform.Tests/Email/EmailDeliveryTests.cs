@@ -64,6 +64,28 @@ public sealed class EmailDeliveryTests
     }
 
     [TestMethod]
+    public async Task A_request_repeated_with_its_idempotency_key_returns_the_email_already_queued()
+    {
+        var kit = Kit.Create();
+        var tenant = await _db.CreateOrganizationAsync();
+        var other = await _db.CreateOrganizationAsync();
+        var key = "step-" + Guid.NewGuid().ToString("N");
+
+        var first = await kit.Email.QueueAsync(Welcome(tenant) with { IdempotencyKey = key });
+        var again = await kit.Email.QueueAsync(Welcome(tenant) with { IdempotencyKey = key, To = "someone.else@member.test" });
+        var elsewhere = await kit.Email.QueueAsync(Welcome(other) with { IdempotencyKey = key });
+        var platform = await kit.Email.QueueAsync(Welcome(tenant) with { TenantId = null, IdempotencyKey = key });
+        var platformAgain = await kit.Email.QueueAsync(Welcome(tenant) with { TenantId = null, IdempotencyKey = key });
+
+        Assert.AreEqual(first, again, "the same organization and key: the email already queued");
+        Assert.AreNotEqual(first, elsewhere, "keys are per organization");
+        Assert.AreEqual(platform, platformAgain, "platform emails are keyed too");
+        Assert.AreEqual(3, await _db.CountAsync("SELECT count(*) FROM email_messages WHERE idempotency_key = $1", key));
+        Assert.AreEqual(3, await _db.CountAsync("SELECT count(*) FROM outbox_messages WHERE id IN (SELECT id FROM email_messages WHERE idempotency_key = $1)", key));
+        Assert.AreEqual(0, await _db.CountAsync("SELECT count(*) FROM email_messages WHERE recipient = 'someone.else@member.test'"));
+    }
+
+    [TestMethod]
     public async Task A_failing_server_is_retried_with_its_error_recorded_then_the_email_is_failed_and_dead_lettered()
     {
         var failing = new ScriptedTransport(failures: int.MaxValue);

@@ -14,7 +14,7 @@ namespace Platform.Tests.Workflows;
 /// <summary>
 /// A real HTTP server on 127.0.0.1 standing in for the systems workflows call: it counts requests per path and keeps
 /// the idempotency keys they carried. <c>/slow/*</c> answers after <see cref="SlowFor"/>; <c>/fail/*</c> answers 500
-/// while <see cref="Failing"/> holds; <c>/status/{code}</c> answers that code.
+/// while <see cref="Failing"/> holds; <c>/status/{code}</c> answers that code; <c>/redirect/x</c> redirects to <c>/landing/x</c>.
 /// </summary>
 internal sealed class SideEffectServer : IAsyncDisposable
 {
@@ -71,6 +71,13 @@ internal sealed class SideEffectServer : IAsyncDisposable
         if (path.StartsWith("/fail/", StringComparison.Ordinal) && Failing)
         {
             context.Response.StatusCode = 500;
+            return;
+        }
+
+        if (path.StartsWith("/redirect/", StringComparison.Ordinal))
+        {
+            context.Response.StatusCode = 302;
+            context.Response.Headers.Location = "/landing" + path["/redirect".Length..];
             return;
         }
 

@@ -8,6 +8,7 @@ using Platform.Access;
 using Platform.Audit;
 using Platform.Caching;
 using Platform.Data;
+using Platform.Email;
 using Platform.Notifications;
 using Platform.Workflows;
 using TestKit;
@@ -50,13 +51,21 @@ internal sealed class WorkflowDatabase : IAsyncDisposable
 
     public static ServiceProvider Build(string connectionString, string redisConnectionString, Dictionary<string, string?>? settings)
     {
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        var values = new Dictionary<string, string?>
         {
             ["PollInterval"] = "00:00:00.100",
             ["DefaultRetry:MaxAttempts"] = "3",
             ["DefaultRetry:InitialIntervalSeconds"] = "0.05",
             ["DefaultRetry:Coefficient"] = "2",
-        }.Concat(settings ?? [])).Build();
+            // The SideEffectServer listens on loopback, which the SSRF guard refuses unless allowed.
+            ["AllowedTargets:0"] = "127.0.0.1",
+        };
+        foreach (var (key, value) in settings ?? [])
+        {
+            values[key] = value;
+        }
+
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(values).Build();
         var services = new ServiceCollection();
         services.AddLogging();
         services.AddPlatformDatabase(connectionString);
@@ -66,11 +75,26 @@ internal sealed class WorkflowDatabase : IAsyncDisposable
         services.AddSingleton<PermissionEvaluator>();
         services.AddScoped<RoleService>();
         services.AddNotifications();
+        // Email as the Api and Workers have it, into a pickup folder of this provider's own.
+        services.AddSingleton(Microsoft.Extensions.Options.Options.Create(new EmailOptions
+        {
+            PickupDirectory = Path.Combine(TestEnvironment.Root, "mail", "workflows-" + Guid.NewGuid().ToString("N")[..8]),
+            AppBaseUrl = "https://app.acme.test",
+        }));
+        services.AddSingleton(EmailTemplateCatalogue.Default);
+        services.AddSingleton<EmailRenderer>();
+        services.AddSingleton<IEmailTransport, SmtpEmailTransport>();
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton<EmailDispatcher>();
+        services.AddSingleton<EmailService>();
         services.AddWorkflows(configuration);
         return services.BuildServiceProvider();
     }
 
     public WorkflowRunner Runner => Services.GetRequiredService<WorkflowRunner>();
+
+    /// <summary>Where this provider's emails are delivered (one .eml file each).</summary>
+    public string MailFolder => Services.GetRequiredService<IOptions<EmailOptions>>().Value.PickupDirectory;
 
     public WorkflowOptions Options => Services.GetRequiredService<IOptions<WorkflowOptions>>().Value;
 
