@@ -21,6 +21,18 @@ public sealed class SendEmailAction : IWorkflowAction
     /// <summary>Prefixes the step's key in the send log, apart from keys other callers may use.</summary>
     public const string IdempotencyPrefix = "workflow:";
 
+    /// <summary>
+    /// Account and security emails only the platform sends: a workflow sending its own "reset your password" or "new
+    /// sign-in" email, under the platform's brand with links of its choosing, would be a phishing kit.
+    /// </summary>
+    public static readonly IReadOnlySet<string> PlatformOnlyTemplates = new HashSet<string>(StringComparer.Ordinal)
+    {
+        EmailTemplates.EmailVerification, EmailTemplates.PasswordReset, EmailTemplates.Invitation, EmailTemplates.NewSignIn,
+        EmailTemplates.MfaEnabled, EmailTemplates.MfaDisabled, EmailTemplates.MfaRecoveryCodesRegenerated, EmailTemplates.AccountLocked,
+        EmailTemplates.SecurityAlert, EmailTemplates.PasswordChanged, EmailTemplates.EmailChanged, EmailTemplates.ApiKeyCreated,
+        EmailTemplates.ApiKeyExpiring, EmailTemplates.WebhookEndpointDisabled, EmailTemplates.WorkflowFailed,
+    };
+
     public string Type => "send_email";
 
     public IEnumerable<string> Validate(JsonObject config)
@@ -33,9 +45,10 @@ public sealed class SendEmailAction : IWorkflowAction
 
         var catalogue = EmailTemplateCatalogue.Default;
         EmailTemplateDefinition? template = null;
-        if (config["template"] is not JsonValue key || !key.TryGetValue<string>(out var name) || (template = catalogue.Find(name)) is null)
+        if (config["template"] is not JsonValue key || !key.TryGetValue<string>(out var name)
+            || PlatformOnlyTemplates.Contains(name) || (template = catalogue.Find(name)) is null)
         {
-            yield return $"template: one of {string.Join(", ", catalogue.All.Select(t => t.Key))}.";
+            yield return $"template: one of {string.Join(", ", catalogue.All.Select(t => t.Key).Where(k => !PlatformOnlyTemplates.Contains(k)))}.";
         }
 
         if (config["culture"] is { } culture

@@ -105,16 +105,21 @@ public sealed class WorkflowEmailTests
                 { "id": "start", "type": "trigger.manual" },
                 { "id": "missing", "type": "send_email", "config": { "to": "{{ trigger.data.email }}", "template": "member_joined", "model": { "memberName": "{{ trigger.data.name }}" } } },
                 { "id": "unknown", "type": "send_email", "config": { "to": "a@b.test", "template": "ransom_note", "model": {} } },
+                { "id": "phishing", "type": "send_email", "config": { "to": "a@b.test", "template": "password_reset", "model": { "userName": "A", "resetUrl": "https://evil.test", "expiresInMinutes": "30" } } },
                 { "id": "bad", "type": "send_email", "config": { "to": "not an address", "template": "member_joined", "culture": "de",
                     "model": { "memberName": "A", "memberEmail": "a@b.test", "roleName": "R", "extra": "x" } } },
                 { "id": "fine", "type": "send_email", "config": { "to": "ops@customer.test", "template": "member_joined", "culture": "ar",
                     "model": { "memberName": "{{ trigger.data.name }}", "memberEmail": "{{ trigger.data.email }}", "roleName": "Admin" } } }
               ],
-              "edges": [ { "from": "start", "to": "missing" }, { "from": "missing", "to": "unknown" }, { "from": "unknown", "to": "bad" }, { "from": "bad", "to": "fine" } ] }
+              "edges": [ { "from": "start", "to": "missing" }, { "from": "missing", "to": "unknown" }, { "from": "unknown", "to": "phishing" }, { "from": "phishing", "to": "bad" }, { "from": "bad", "to": "fine" } ] }
             """));
 
         StringAssert.Contains(string.Join(" ", errors["nodes.missing"]), "needs memberEmail, roleName");
         StringAssert.Contains(string.Join(" ", errors["nodes.unknown"]), "template: one of");
+        // The platform's own account and security emails are not a workflow's to send (nor offered as choices).
+        var phishing = string.Join(" ", errors["nodes.phishing"]);
+        StringAssert.Contains(phishing, "template: one of");
+        Assert.IsFalse(phishing.Contains("password_reset", StringComparison.Ordinal), phishing);
         var bad = string.Join(" ", errors["nodes.bad"]);
         StringAssert.Contains(bad, "to: one email address");
         StringAssert.Contains(bad, "culture: one of en, ar, fr");
