@@ -1,3 +1,4 @@
+using Benchmarks.Shared;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Headers;

@@ -1,3 +1,4 @@
+using Benchmarks.Shared;
 using System.Net;
 using System.Text.Json;
 

@@ -39,8 +39,14 @@ internal sealed class BenchDatabase : IAsyncDisposable
     /// <summary>The owner role: arranges data and reads tables whole.</summary>
     public string OwnerConnectionString { get; }
 
-    /// <summary>The PostgreSQL postmaster, whose CPU (with its backends) the report accounts for.</summary>
-    public int ServerProcessId => _server.Process.ProcessId;
+    /// <summary>
+    /// The processes whose CPU a phase accounts for: this one (producers, relay and consumers) and PostgreSQL with its backends.
+    /// </summary>
+    public IReadOnlyDictionary<string, int> Processes => new Dictionary<string, int>
+    {
+        ["benchmark"] = Environment.ProcessId,
+        ["postgres"] = _server.Process.ProcessId,
+    };
 
     public static async Task<BenchDatabase> StartAsync(bool verbose, CancellationToken cancellationToken)
     {

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using Benchmarks.Shared;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Platform.Messaging;
@@ -8,8 +9,16 @@ using Platform.Tenancy;
 namespace QueueThroughput;
 
 /// <summary>What one phase measured: messages handled per second and enqueue-to-handle latency.</summary>
-internal sealed record PhaseResult(string Name, double ProducedPerSecond, double HandledPerSecond, double[] LatenciesMs, long OutboxBacklog, long QueueBacklog)
+internal sealed record PhaseResult(
+    string Name, double ProducedPerSecond, double HandledPerSecond, double[] LatenciesMs, long OutboxBacklog, long QueueBacklog, long Handled,
+    IReadOnlyDictionary<string, TimeSpan> Cpu)
 {
+    /// <summary>CPU milliseconds per handled message of each process, and of all together.</summary>
+    public string CpuPerMessage() => Handled == 0
+        ? "no message handled"
+        : string.Join("  ", Cpu.Select(p => $"{p.Key} {p.Value.TotalMilliseconds / Handled:0.000}")) +
+          $"  = {Cpu.Values.Sum(t => t.TotalMilliseconds) / Handled:0.000} ms";
+
     public double PercentileMs(double percentile)
     {
         if (LatenciesMs.Length == 0)
@@ -121,18 +130,23 @@ internal sealed class Pipeline : IAsyncDisposable
         _latencies.Clear();
         var produced = Interlocked.Read(ref _produced);
         var handled = Interlocked.Read(ref _handled);
+        var cpu = ProcessCpu.Read(_db.Processes);
         _measuring = true;
         var clock = Stopwatch.StartNew();
         await Task.Delay(duration, cancellationToken);
         _measuring = false;
         var seconds = clock.Elapsed.TotalSeconds;
+        var used = ProcessCpu.Between(cpu, ProcessCpu.Read(_db.Processes));
+        var handledCount = Interlocked.Read(ref _handled) - handled;
         var producedPerSecond = (Interlocked.Read(ref _produced) - produced) / seconds;
-        var handledPerSecond = (Interlocked.Read(ref _handled) - handled) / seconds;
+        var handledPerSecond = handledCount / seconds;
         // Where a backlog waits says which stage fell behind: the relay (outbox) or the consumers (queue).
         var result = new PhaseResult(
             name, producedPerSecond, handledPerSecond, [.. _latencies],
             await _db.CountAsOwnerAsync("SELECT count(*) FROM outbox_messages WHERE published_at IS NULL", cancellationToken),
-            await _db.CountAsOwnerAsync($"SELECT count(*) FROM queue_messages WHERE queue = '{Queue}'", cancellationToken));
+            await _db.CountAsOwnerAsync($"SELECT count(*) FROM queue_messages WHERE queue = '{Queue}'", cancellationToken),
+            handledCount,
+            used);
 
         await stop.CancelAsync();
         await QuietlyAsync(tasks);

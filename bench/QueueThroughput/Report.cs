@@ -30,7 +30,8 @@ internal sealed class Report(TextWriter writer)
         $"{result.Name,-24} {result.HandledPerSecond.ToString("N0", CultureInfo.InvariantCulture),10} handled/s  " +
         $"(produced {result.ProducedPerSecond.ToString("N0", CultureInfo.InvariantCulture)}/s)  " +
         $"p50 {Ms(result.PercentileMs(50))}  p95 {Ms(result.PercentileMs(95))}  p99 {Ms(result.PercentileMs(99))} ms  " +
-        $"(left waiting: {result.OutboxBacklog.ToString("N0", CultureInfo.InvariantCulture)} in the outbox, {result.QueueBacklog.ToString("N0", CultureInfo.InvariantCulture)} on the queue)");
+        $"(left waiting: {result.OutboxBacklog.ToString("N0", CultureInfo.InvariantCulture)} in the outbox, {result.QueueBacklog.ToString("N0", CultureInfo.InvariantCulture)} on the queue)\n" +
+        $"{"",24} CPU per handled message (ms, from /proc): {result.CpuPerMessage()}");
 
     /// <returns>Whether the targets are met.</returns>
     public bool Summary(double baseline, PhaseResult saturation, PhaseResult offered)

@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace ApiThroughput;
+namespace Benchmarks.Shared;
 
 /// <summary>
 /// CPU time (user + system) the benchmark's processes have used, read from /proc. A server counts with its
