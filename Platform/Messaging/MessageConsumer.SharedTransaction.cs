@@ -49,8 +49,11 @@ public sealed partial class MessageConsumer
                     LogHandled(logger, Name, message.Type, message.MessageId);
                     handled.Add((message, context));
                 }
-                catch (Exception error) when (error is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+                catch (Exception error) when ((error is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+                    && connection.FullState == System.Data.ConnectionState.Open)
                 {
+                    // The handler failed with the connection still usable: undo it alone. A broken connection takes the
+                    // whole transaction with it instead (below).
                     await using var rollback = new NpgsqlBatch(connection, transaction)
                     {
                         BatchCommands = { new($"ROLLBACK TO SAVEPOINT {Savepoint}"), new($"RELEASE SAVEPOINT {Savepoint}") },
@@ -71,9 +74,15 @@ public sealed partial class MessageConsumer
         }
         catch (Exception error) when (error is NpgsqlException or TimeoutException or IOException)
         {
-            // The batch's transaction is lost as a whole: nothing of it was committed, and every message comes back
-            // when its lease runs out (the consumer's loop logs the failure).
+            // The batch's transaction is lost as a whole (a dropped connection, a database fault): nothing of it was
+            // committed. The messages are still leased to this consumer, so each is handled again on its own, where a
+            // failure is retried or dead-lettered like any other.
             LogBatchFailed(logger, Name, messages.Count, error);
+            foreach (var message in messages)
+            {
+                await HandleAsync(message, handler, cancellationToken).ConfigureAwait(false);
+            }
+
             return;
         }
 
@@ -88,6 +97,6 @@ public sealed partial class MessageConsumer
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "{Consumer} lost the transaction of a batch of {Count} messages; they come back when their leases end")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Consumer} lost the transaction of a batch of {Count} messages; handling them one by one")]
     private static partial void LogBatchFailed(ILogger logger, string consumer, int count, Exception error);
 }

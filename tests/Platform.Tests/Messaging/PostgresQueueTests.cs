@@ -111,6 +111,35 @@ public sealed class PostgresQueueTests
     }
 
     [TestMethod]
+    public async Task A_shared_transaction_lost_with_its_connection_is_handled_again_message_by_message()
+    {
+        const string Queue = "shared-lost";
+        var tenant = await _db.CreateOrganizationAsync();
+        var messages = Enumerable.Range(0, 5).Select(i => new OutgoingMessage(Guid.CreateVersion7(), tenant, "test.lost", "{}")).ToArray();
+        await _db.Transport.SendAsync(Queue, messages);
+        var consumer = _db.Consumer("lost-worker", Queue, MessagingDatabase.Options(o => o.SharedTransactionBatchSize = 10), sharedTransaction: true);
+        var killed = false;
+        async Task Handler(ReceivedMessage m, ConsumeContext ctx, CancellationToken ct)
+        {
+            await MessagingDatabase.RecordAsync(m, ctx, "lost-worker", ct);
+            if (m.MessageId == messages[2].MessageId && !killed)
+            {
+                // The database ends this session mid-batch, as when its server restarts or the network drops it.
+                killed = true;
+                await using var terminate = new Npgsql.NpgsqlCommand("SELECT pg_terminate_backend(pg_backend_pid())", ctx.Connection, ctx.Transaction);
+                await terminate.ExecuteNonQueryAsync(ct);
+            }
+        }
+
+        Assert.AreEqual(5, await consumer.ProcessOnceAsync(Handler));
+
+        Assert.IsTrue(killed);
+        Assert.AreEqual(5, await _db.CountAsync("SELECT count(*) FROM handled WHERE consumer = 'lost-worker'"), "each handled once, without waiting out the leases");
+        Assert.AreEqual(5, await _db.CountAsync("SELECT count(DISTINCT message_id) FROM handled WHERE consumer = 'lost-worker'"));
+        Assert.AreEqual(0, await _db.CountAsync("SELECT count(*) FROM queue_messages WHERE queue = $1", Queue));
+    }
+
+    [TestMethod]
     public async Task A_poison_message_ends_in_dead_letters_after_its_attempts_and_a_replay_handles_it()
     {
         const string Queue = "poison";
