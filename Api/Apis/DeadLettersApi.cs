@@ -41,9 +41,7 @@ public static class DeadLettersApi
         }
 
         var rows = await letters.ListAsync(tenant.RequiredTenantId, page.Limit + 1, page.After, page.AfterId, cancellationToken);
-        var items = rows.Take(page.Limit).Select(ToResponse).ToList();
-        var next = rows.Count > page.Limit ? Cursor.Encode(items[^1].DeadAt, items[^1].Id) : null;
-        return TypedResults.Ok(new Page<DeadLetterResponse>(items, next));
+        return TypedResults.Ok(Paging.ToPage(rows, page, ToResponse, item => (item.DeadAt, item.Id)));
     }
 
     public static async Task<Results<Ok<DeadLetterResponse>, NotFound>> GetAsync(Guid deadLetterId, DeadLetterStore letters, TenantContext tenant, CancellationToken cancellationToken) =>

@@ -84,9 +84,7 @@ public static class EmailApi
         }
 
         var rows = await log.ListAsync(tenant.RequiredTenantId, page.Limit + 1, page.After, page.AfterId, cancellationToken);
-        var items = rows.Take(page.Limit).Select(ToResponse).ToList();
-        var next = rows.Count > page.Limit ? Cursor.Encode(items[^1].CreatedAt, items[^1].Id) : null;
-        return TypedResults.Ok(new Page<EmailMessageResponse>(items, next));
+        return TypedResults.Ok(Paging.ToPage(rows, page, ToResponse, item => (item.CreatedAt, item.Id)));
     }
 
     public static async Task<Results<Ok<EmailMessageResponse>, NotFound>> GetMessageAsync(Guid emailId, EmailLog log, TenantContext tenant, CancellationToken cancellationToken) =>

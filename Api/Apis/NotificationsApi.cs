@@ -53,9 +53,7 @@ public static class NotificationsApi
         }
 
         var rows = await notifications.ListAsync(tenant.RequiredTenantId, RequiredUser(tenant), page.Limit + 1, page.After, page.AfterId, unreadOnly ?? false, cancellationToken);
-        var items = rows.Take(page.Limit).Select(ToResponse).ToList();
-        var next = rows.Count > page.Limit ? Cursor.Encode(items[^1].CreatedAt, items[^1].Id) : null;
-        return TypedResults.Ok(new Page<NotificationResponse>(items, next));
+        return TypedResults.Ok(Paging.ToPage(rows, page, ToResponse, item => (item.CreatedAt, item.Id)));
     }
 
     public static async Task<Ok<UnreadCountResponse>> UnreadCountAsync(NotificationService notifications, TenantContext tenant, CancellationToken cancellationToken) =>

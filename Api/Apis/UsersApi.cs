@@ -61,9 +61,7 @@ public static class UsersApi
             .OrderBy(m => m.JoinedAt).ThenBy(m => m.Id)
             .Take(page.Limit + 1)
             .ToListAsync(cancellationToken);
-        var items = rows.Take(page.Limit).Select(r => r.ToResponse()).ToList();
-        var next = rows.Count > page.Limit ? Cursor.Encode(items[^1].JoinedAt, items[^1].Id) : null;
-        return TypedResults.Ok(new Page<UserResponse>(items, next));
+        return TypedResults.Ok(Paging.ToPage(rows, page, r => r.ToResponse(), item => (item.JoinedAt, item.Id)));
     }
 
     public static async Task<Results<Ok<UserResponse>, NotFound>> GetAsync(Guid userId, PlatformDbContext db, TenantContext tenant, CancellationToken cancellationToken)

@@ -97,9 +97,7 @@ public static class WebhooksApi
         }
 
         var rows = await webhooks.ListAsync(tenant.RequiredTenantId, page.Limit + 1, page.After, page.AfterId, cancellationToken);
-        var items = rows.Take(page.Limit).Select(ToResponse).ToList();
-        var next = rows.Count > page.Limit ? Cursor.Encode(items[^1].CreatedAt, items[^1].Id) : null;
-        return TypedResults.Ok(new Page<EndpointResponse>(items, next));
+        return TypedResults.Ok(Paging.ToPage(rows, page, ToResponse, item => (item.CreatedAt, item.Id)));
     }
 
     public static async Task<Results<Ok<EndpointResponse>, NotFound>> GetAsync(Guid endpointId, WebhookEndpointService webhooks, TenantContext tenant, CancellationToken cancellationToken) =>
@@ -265,11 +263,11 @@ public static class WebhooksApi
         WebhookEndpointService webhooks, Guid tenantId, Guid? endpointId, string? messageId, Paging.Request page, CancellationToken cancellationToken)
     {
         var rows = await webhooks.ListAttemptsAsync(tenantId, endpointId, messageId, page.Limit + 1, page.After, page.AfterId, cancellationToken);
-        var items = rows.Take(page.Limit)
-            .Select(a => new AttemptResponse(a.Id, a.EndpointId, a.MessageId, a.AttemptedAt, a.Succeeded, a.StatusCode, a.LatencyMs, a.ResponseBody, a.Error, a.Trigger))
-            .ToList();
-        var next = rows.Count > page.Limit ? Cursor.Encode(items[^1].AttemptedAt, items[^1].Id) : null;
-        return new Page<AttemptResponse>(items, next);
+        return Paging.ToPage(
+            rows,
+            page,
+            a => new AttemptResponse(a.Id, a.EndpointId, a.MessageId, a.AttemptedAt, a.Succeeded, a.StatusCode, a.LatencyMs, a.ResponseBody, a.Error, a.Trigger),
+            item => (item.AttemptedAt, item.Id));
     }
 
     private static Results<Accepted<QueuedResponse>, NotFound, ProblemHttpResult> Refused(WebhookSendOutcome outcome) => outcome switch

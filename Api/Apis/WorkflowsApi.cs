@@ -130,9 +130,7 @@ public static class WorkflowsApi
             return TypedResults.NotFound();
         }
 
-        var items = rows.Take(page.Limit).Select(e => ToResponse(e, null)).ToList();
-        var next = rows.Count > page.Limit ? Cursor.Encode(items[^1].CreatedAt, items[^1].Id) : null;
-        return TypedResults.Ok(new Page<ExecutionResponse>(items, next));
+        return TypedResults.Ok(Paging.ToPage(rows, page, e => ToResponse(e, null), item => (item.CreatedAt, item.Id)));
     }
 
     public static async Task<Results<Ok<ExecutionResponse>, NotFound>> GetExecutionAsync(

@@ -43,4 +43,16 @@ internal static class Paging
         request = new Request(size, after, afterId);
         return true;
     }
+
+    /// <summary>
+    /// One page of <paramref name="rows"/>, fetched one beyond the limit: a row past it means there is a next page,
+    /// whose cursor is the last item's position.
+    /// </summary>
+    public static Page<TResponse> ToPage<TRow, TResponse>(
+        IReadOnlyList<TRow> rows, Request page, Func<TRow, TResponse> map, Func<TResponse, (DateTimeOffset At, Guid Id)> position)
+    {
+        var items = rows.Take(page.Limit).Select(map).ToList();
+        var next = rows.Count > page.Limit && position(items[^1]) is var (at, id) ? Cursor.Encode(at, id) : null;
+        return new Page<TResponse>(items, next);
+    }
 }

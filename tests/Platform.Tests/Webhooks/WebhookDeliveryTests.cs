@@ -21,16 +21,10 @@ public sealed class WebhookDeliveryTests
     public static async Task Stop() => await _h.DisposeAsync();
 
     [TestInitialize]
-    public void Reset()
-    {
-        _h.Receiver.Respond = context => context.Response.WriteAsync("ok");
-        _h.Clock.Set(DateTimeOffset.UtcNow);
-    }
+    public void Reset() => _h.Reset();
 
-    /// <summary>Each test counts the deliveries it makes due: none of another test's may be left waiting.</summary>
     [TestCleanup]
-    public async Task Settle() =>
-        await _h.ScalarAsync<int>("WITH settled AS (UPDATE webhook_deliveries SET status = 'cancelled' WHERE status = 'pending' RETURNING 1) SELECT count(*)::int FROM settled");
+    public Task Settle() => _h.SettleAsync();
 
     [TestMethod]
     public async Task An_event_reaches_each_subscribed_enabled_endpoint_once_signed_as_the_spec_says()

@@ -25,15 +25,10 @@ public sealed class WebhookHardeningTests
     public static async Task Stop() => await _h.DisposeAsync();
 
     [TestInitialize]
-    public void Reset()
-    {
-        _h.Receiver.Respond = context => context.Response.WriteAsync("ok");
-        _h.Clock.Set(DateTimeOffset.UtcNow);
-    }
+    public void Reset() => _h.Reset();
 
     [TestCleanup]
-    public async Task Settle() =>
-        await _h.ScalarAsync<int>("WITH settled AS (UPDATE webhook_deliveries SET status = 'cancelled' WHERE status = 'pending' RETURNING 1) SELECT count(*)::int FROM settled");
+    public Task Settle() => _h.SettleAsync();
 
     [TestMethod]
     [DataRow("nul", 200)]

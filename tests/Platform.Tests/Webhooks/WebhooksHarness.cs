@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
@@ -166,6 +167,17 @@ internal sealed class WebhooksHarness : IAsyncDisposable
 
         return (T)(await command.ExecuteScalarAsync())!;
     }
+
+    /// <summary>Before a test: the receiver answers 200 "ok" and the clock reads now.</summary>
+    public void Reset()
+    {
+        Receiver.Respond = context => context.Response.WriteAsync("ok");
+        Clock.Set(DateTimeOffset.UtcNow);
+    }
+
+    /// <summary>After a test: each test counts the deliveries it makes due, so none of another test's may be left waiting.</summary>
+    public Task SettleAsync() =>
+        ScalarAsync<int>("WITH settled AS (UPDATE webhook_deliveries SET status = 'cancelled' WHERE status = 'pending' RETURNING 1) SELECT count(*)::int FROM settled");
 
     public async ValueTask DisposeAsync()
     {
