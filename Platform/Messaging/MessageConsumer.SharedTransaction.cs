@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Npgsql;
+using Platform.Tenancy;
 
 namespace Platform.Messaging;
 
@@ -8,20 +9,27 @@ public sealed partial class MessageConsumer
     private const string Savepoint = "message";
 
     /// <summary>
-    /// Handles <paramref name="messages"/> in one transaction (see <see cref="SharedTransaction"/>). Per message, one
-    /// round trip opens its savepoint (releasing the last one), keys it to its organization, records it in the inbox and
-    /// removes it from the queue; then its handler runs. A handler that throws is rolled back to its savepoint alone
-    /// (the organization keys and the queue row's removal with it) and settled as a failure after the commit.
+    /// Claims and handles a batch in one transaction (see <see cref="SharedTransaction"/>); returns how many it claimed.
+    /// The claim locks the messages in that transaction instead of leasing them, so it writes nothing, and the commit
+    /// that removes them ends the locks. Per message, one round trip opens its savepoint (releasing the last one), keys it
+    /// to its organization, records it in the inbox and removes it from the queue; then its handler runs. A handler that
+    /// throws is rolled back to its savepoint alone (the organization keys and the removal with it), and its retry or
+    /// dead letter is written in the same transaction.
     /// </summary>
-    private async Task HandleTogetherAsync(
-        IReadOnlyList<ReceivedMessage> messages, ITransactionalCompletion queue, MessageHandler handler, CancellationToken cancellationToken)
+    private async Task<int> HandleTogetherAsync(ITransactionalCompletion queue, MessageHandler handler, CancellationToken cancellationToken)
     {
-        var failed = new List<(ReceivedMessage Message, Exception Error)>();
+        IReadOnlyList<ReceivedMessage> messages = [];
         var handled = new List<(ReceivedMessage Message, ConsumeContext Context)>();
         try
         {
             await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
             await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+            messages = await queue.ClaimAsync(connection, transaction, Queue, BatchSize, cancellationToken).ConfigureAwait(false);
+            if (messages.Count == 0)
+            {
+                return 0;
+            }
+
             var released = true;
             foreach (var message in messages)
             {
@@ -52,15 +60,20 @@ public sealed partial class MessageConsumer
                 catch (Exception error) when ((error is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
                     && connection.FullState == System.Data.ConnectionState.Open)
                 {
-                    // The handler failed with the connection still usable: undo it alone. A broken connection takes the
-                    // whole transaction with it instead (below).
-                    await using var rollback = new NpgsqlBatch(connection, transaction)
+                    // The handler failed with the connection still usable: undo it alone and settle it here, while this
+                    // transaction still holds it. A broken connection takes the whole transaction with it instead (below).
+                    await using var settle = new NpgsqlBatch(connection, transaction)
                     {
-                        BatchCommands = { new($"ROLLBACK TO SAVEPOINT {Savepoint}"), new($"RELEASE SAVEPOINT {Savepoint}") },
+                        BatchCommands =
+                        {
+                            new($"ROLLBACK TO SAVEPOINT {Savepoint}"),
+                            new($"RELEASE SAVEPOINT {Savepoint}"),
+                            TenantSession.SystemCommand(),
+                            Settle(message, error, queue.DeadLetterCommand, queue.RetryCommand),
+                        },
                     };
-                    await rollback.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                    await settle.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
                     released = true;
-                    failed.Add((message, error));
                 }
             }
 
@@ -75,15 +88,10 @@ public sealed partial class MessageConsumer
         catch (Exception error) when (error is NpgsqlException or TimeoutException or IOException)
         {
             // The batch's transaction is lost as a whole (a dropped connection, a database fault): nothing of it was
-            // committed. The messages are still leased to this consumer, so each is handled again on its own, where a
-            // failure is retried or dead-lettered like any other.
+            // committed, and its locks went with it, so the messages are due again at once for the next claim. (Such a
+            // loss counts no attempt: the message that caused it, if any, is tried again.)
             LogBatchFailed(logger, Name, messages.Count, error);
-            foreach (var message in messages)
-            {
-                await HandleAsync(message, handler, cancellationToken).ConfigureAwait(false);
-            }
-
-            return;
+            return messages.Count;
         }
 
         foreach (var (message, context) in handled)
@@ -91,12 +99,9 @@ public sealed partial class MessageConsumer
             await RunAfterCommitAsync(context, message, cancellationToken).ConfigureAwait(false);
         }
 
-        foreach (var (message, error) in failed)
-        {
-            await SettleFailureAsync(message, error, cancellationToken).ConfigureAwait(false);
-        }
+        return messages.Count;
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "{Consumer} lost the transaction of a batch of {Count} messages; handling them one by one")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Consumer} lost the transaction of a batch of {Count} messages; they are claimed again")]
     private static partial void LogBatchFailed(ILogger logger, string consumer, int count, Exception error);
 }

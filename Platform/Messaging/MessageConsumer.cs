@@ -49,23 +49,26 @@ public sealed partial class MessageConsumer(
     /// </summary>
     public bool SharedTransaction { get; init; }
 
-    /// <summary>Consumes until cancelled, sleeping on the transport's wake-up while the queue is empty.</summary>
+    /// <summary>
+    /// Consumes until cancelled. After a claim that did not fill a batch the queue is as good as empty, so the consumer
+    /// sleeps on the transport's wake-up instead of claiming again at once.
+    /// </summary>
     public async Task RunAsync(MessageHandler handler, CancellationToken cancellationToken)
     {
         while (!cancellationToken.IsCancellationRequested)
         {
-            int claimed;
+            bool full;
             try
             {
-                claimed = await ProcessOnceAsync(handler, cancellationToken).ConfigureAwait(false);
+                full = await ProcessOnceAsync(handler, cancellationToken).ConfigureAwait(false) == BatchSize;
             }
             catch (Exception error) when (error is NpgsqlException or TimeoutException or IOException or HttpRequestException)
             {
                 LogTransportFailed(logger, Name, Queue, error);
-                claimed = 0;
+                full = false;
             }
 
-            if (claimed == 0)
+            if (!full)
             {
                 await transport.WaitAsync(Queue, _options.IdlePoll, cancellationToken).ConfigureAwait(false);
             }
@@ -76,14 +79,12 @@ public sealed partial class MessageConsumer(
     public async Task<int> ProcessOnceAsync(MessageHandler handler, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(handler);
-        var shared = SharedTransaction && transport is ITransactionalCompletion;
-        var messages = await transport.ReceiveAsync(
-            Queue, shared ? _options.SharedTransactionBatchSize : _options.ReceiveBatchSize, _options.Lease, cancellationToken).ConfigureAwait(false);
-        if (shared && messages.Count > 1 && transport is ITransactionalCompletion local)
+        if (SharedTransaction && transport is ITransactionalCompletion local)
         {
-            await HandleTogetherAsync(messages, local, handler, cancellationToken).ConfigureAwait(false);
-            return messages.Count;
+            return await HandleTogetherAsync(local, handler, cancellationToken).ConfigureAwait(false);
         }
+
+        var messages = await transport.ReceiveAsync(Queue, BatchSize, _options.Lease, cancellationToken).ConfigureAwait(false);
 
         foreach (var message in messages)
         {
@@ -92,6 +93,10 @@ public sealed partial class MessageConsumer(
 
         return messages.Count;
     }
+
+    private bool Shared => SharedTransaction && transport is ITransactionalCompletion;
+
+    private int BatchSize => Shared ? _options.SharedTransactionBatchSize : _options.ReceiveBatchSize;
 
     /// <summary>The delay before retry number <paramref name="attempt"/>: doubling from the first delay, capped, with "equal jitter".</summary>
     public TimeSpan RetryDelay(int attempt)
@@ -123,20 +128,26 @@ public sealed partial class MessageConsumer(
     }
 
     /// <summary>A message whose handler failed: retried after a backoff, or dead-lettered once out of attempts.</summary>
-    private async Task SettleFailureAsync(ReceivedMessage message, Exception error, CancellationToken cancellationToken)
+    private Task<bool> SettleFailureAsync(ReceivedMessage message, Exception error, CancellationToken cancellationToken) =>
+        Settle(
+            message,
+            error,
+            (m, reason) => transport.DeadLetterAsync(m, reason, cancellationToken),
+            (m, delay, reason) => transport.RetryAsync(m, delay, reason, cancellationToken));
+
+    /// <summary>Out of attempts: dead-lettered; otherwise retried after its backoff. Returns what the chosen settlement returns.</summary>
+    private T Settle<T>(ReceivedMessage message, Exception error, Func<ReceivedMessage, string, T> deadLetter, Func<ReceivedMessage, TimeSpan, string, T> retry)
     {
         var reason = $"{error.GetType().Name}: {error.Message}";
         if (message.Attempts >= _options.MaxAttempts)
         {
             LogDeadLettered(logger, Name, message.Type, message.MessageId, message.Attempts, error);
-            await transport.DeadLetterAsync(message, reason, cancellationToken).ConfigureAwait(false);
+            return deadLetter(message, reason);
         }
-        else
-        {
-            var delay = RetryDelay(message.Attempts);
-            LogRetrying(logger, Name, message.Type, message.MessageId, message.Attempts, delay, error);
-            await transport.RetryAsync(message, delay, reason, cancellationToken).ConfigureAwait(false);
-        }
+
+        var delay = RetryDelay(message.Attempts);
+        LogRetrying(logger, Name, message.Type, message.MessageId, message.Attempts, delay, error);
+        return retry(message, delay, reason);
     }
 
     /// <summary>
@@ -211,7 +222,11 @@ public sealed partial class MessageConsumer(
     /// Lets the transaction commit without waiting for its WAL flush. Only for work whose loss in a PostgreSQL crash is
     /// redone by redelivery (at-least-once), never for a change a caller was told is done.
     /// </summary>
-    internal static NpgsqlBatchCommand AsynchronousCommit() => new("SET LOCAL synchronous_commit = off");
+    /// <remarks>
+    /// <c>set_config(…, true)</c> rather than <c>SET LOCAL</c>: a batch sent without an explicit transaction runs in an
+    /// implicit one, where <c>SET LOCAL</c> only warns and does nothing.
+    /// </remarks>
+    internal static NpgsqlBatchCommand AsynchronousCommit() => new("SELECT set_config('synchronous_commit', 'off', true)");
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "{Consumer} handled {Type} {MessageId}")]
     private static partial void LogHandled(ILogger logger, string consumer, string type, Guid messageId);

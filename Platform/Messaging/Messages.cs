@@ -60,4 +60,31 @@ public interface ITransactionalCompletion
 {
     /// <summary>The statement that removes <paramref name="message"/>, for the handler's transaction; it removes nothing once the lease was lost.</summary>
     NpgsqlBatchCommand CompleteCommand(ReceivedMessage message);
+
+    /// <summary>
+    /// Claims up to <paramref name="maxMessages"/> due messages by locking them in <paramref name="transaction"/> (which
+    /// it puts in the system scope): the lock is the lease, released by the commit that removes them or by the end of the
+    /// transaction, so claiming writes nothing. Their <see cref="ReceivedMessage.LeaseToken"/> is empty.
+    /// </summary>
+    Task<IReadOnlyList<ReceivedMessage>> ClaimAsync(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, string queue, int maxMessages, CancellationToken cancellationToken = default);
+
+    /// <summary>For a message claimed by <see cref="ClaimAsync"/>: due again after <paramref name="delay"/>, one attempt more, noting why.</summary>
+    NpgsqlBatchCommand RetryCommand(ReceivedMessage message, TimeSpan delay, string reason);
+
+    /// <summary>For a message claimed by <see cref="ClaimAsync"/>: moved to the dead letters with its last error.</summary>
+    NpgsqlBatchCommand DeadLetterCommand(ReceivedMessage message, string reason);
+}
+
+/// <summary>
+/// A transport whose queue lives in the outbox's own database: the relay moves events from the outbox onto their queues
+/// in one statement, a single atomic step in which nothing is sent twice and the payloads never leave the server.
+/// </summary>
+public interface IOutboxForwarding
+{
+    /// <summary>
+    /// Moves up to <paramref name="batchSize"/> of the oldest outbox events to the queues <paramref name="routes"/> match
+    /// (see <see cref="MessagingOptions.Routes"/>) and removes them from the outbox; returns how many it moved.
+    /// </summary>
+    Task<int> ForwardOutboxAsync(IReadOnlyDictionary<string, string[]> routes, int batchSize, CancellationToken cancellationToken = default);
 }

@@ -14,7 +14,7 @@ public sealed class MessagingOptions
     /// <summary>
     /// Which queues receive which event types: a type, a prefix ending in <c>.*</c> (<c>customer.*</c>), or <c>*</c>.
     /// Every event goes to each queue with a matching pattern (one queue per consuming module); an event no route
-    /// matches is marked published and goes nowhere, so a route must only name a queue something consumes.
+    /// matches leaves the outbox and goes nowhere, so a route must only name a queue something consumes.
     /// </summary>
     public Dictionary<string, string[]> Routes { get; init; } = new(StringComparer.Ordinal)
     {
@@ -57,11 +57,11 @@ public sealed class MessagingOptions
 
     /// <summary>
     /// How long an idle relay waits before looking at the outbox again: the most an event waits to be published. Polling
-    /// the partial index of unpublished rows is cheap; a NOTIFY per business transaction would serialize their commits.
+    /// the outbox by its position index is cheap; a NOTIFY per business transaction would serialize their commits.
     /// </summary>
     public TimeSpan RelayIdlePoll { get; set; } = TimeSpan.FromMilliseconds(20);
 
-    /// <summary>How long published events, inbox entries and replayed dead letters are kept (default 7 days).</summary>
+    /// <summary>How long inbox entries and replayed dead letters are kept (default 7 days).</summary>
     public TimeSpan Retention { get; set; } = TimeSpan.FromDays(7);
 
     /// <summary>The queues an event of <paramref name="type"/> goes to.</summary>

@@ -5,12 +5,12 @@ using Platform.Tenancy;
 namespace Platform.Messaging;
 
 /// <summary>What the clean-up removed in one round.</summary>
-public sealed record MessagingCleanup(long PublishedEvents, long InboxEntries, long ReplayedDeadLetters);
+public sealed record MessagingCleanup(long InboxEntries, long ReplayedDeadLetters);
 
 /// <summary>
-/// Keeps the messaging tables from growing without end: published outbox events, inbox entries and replayed dead
-/// letters older than <see cref="MessagingOptions.Retention"/> are deleted. Unpublished events, queued messages and
-/// dead letters nobody has replayed are never touched.
+/// Keeps the messaging tables from growing without end: inbox entries and replayed dead letters older than
+/// <see cref="MessagingOptions.Retention"/> are deleted (published events leave the outbox as they are published).
+/// Queued messages and dead letters nobody has replayed are never touched.
 /// </summary>
 /// <remarks>
 /// An inbox entry only has to outlive every redelivery of its message (leases and retries take minutes, a relay
@@ -25,11 +25,10 @@ public sealed class MessagingRetention(NpgsqlDataSource dataSource, IOptions<Mes
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         await TenantSession.ApplySystemAsync(connection, transaction, cancellationToken).ConfigureAwait(false);
-        var published = await DeleteAsync(connection, transaction, "DELETE FROM outbox_messages WHERE published_at < $1", cutoff, cancellationToken).ConfigureAwait(false);
         var inbox = await DeleteAsync(connection, transaction, "DELETE FROM inbox_messages WHERE handled_at < $1", cutoff, cancellationToken).ConfigureAwait(false);
         var replayed = await DeleteAsync(connection, transaction, "DELETE FROM dead_letters WHERE replayed_at < $1", cutoff, cancellationToken).ConfigureAwait(false);
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-        return new MessagingCleanup(published, inbox, replayed);
+        return new MessagingCleanup(inbox, replayed);
     }
 
     private static async Task<long> DeleteAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string sql, DateTimeOffset cutoff, CancellationToken cancellationToken)

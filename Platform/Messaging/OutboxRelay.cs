@@ -7,12 +7,13 @@ using Platform.Tenancy;
 namespace Platform.Messaging;
 
 /// <summary>
-/// Publishes committed outbox events to the queues routed to them, oldest first, and marks them published.
+/// Publishes committed outbox events to the queues routed to them, oldest first, and removes them from the outbox.
 /// </summary>
 /// <remarks>
-/// The rows are locked (<c>SKIP LOCKED</c>, so replicas share the work) while they are sent, and marked in the same
-/// transaction afterwards. A relay that dies between sending and committing leaves them unpublished; the next round
-/// sends them again under the same message ids, which the queue does not queue twice and consumers' inboxes would
+/// With the PostgreSQL transport an event moves from the outbox to its queues in one statement (<see cref="IOutboxForwarding"/>).
+/// With a broker the rows are locked (<c>SKIP LOCKED</c>, so replicas share the work) while they are sent, and deleted in
+/// the same transaction afterwards. A relay that dies between sending and committing leaves them in the outbox; the next
+/// round sends them again under the same message ids, which the queue does not queue twice and consumers' inboxes would
 /// not handle twice. A rolled-back change never had a committed outbox row, so it is never published.
 /// </remarks>
 public sealed partial class OutboxRelay(
@@ -57,9 +58,14 @@ public sealed partial class OutboxRelay(
         }
     }
 
-    /// <summary>Publishes one batch; returns how many events it published (0 when the outbox is empty).</summary>
+    /// <summary>Publishes one batch; returns how many events it took from the outbox (0 when it is empty).</summary>
     public async Task<int> RelayOnceAsync(CancellationToken cancellationToken = default)
     {
+        if (transport is IOutboxForwarding forwarding)
+        {
+            return await forwarding.ForwardOutboxAsync(_options.Routes, _options.RelayBatchSize, cancellationToken).ConfigureAwait(false);
+        }
+
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         await TenantSession.ApplySystemAsync(connection, transaction, cancellationToken).ConfigureAwait(false);
@@ -67,8 +73,7 @@ public sealed partial class OutboxRelay(
         var pending = new List<IntegrationEvent>();
         await using (var select = new NpgsqlCommand(
             """
-            SELECT id, tenant_id, type, payload::text FROM outbox_messages
-            WHERE published_at IS NULL ORDER BY position LIMIT $1 FOR UPDATE SKIP LOCKED
+            SELECT id, tenant_id, type, payload::text FROM outbox_messages ORDER BY position LIMIT $1 FOR UPDATE SKIP LOCKED
             """, connection, transaction) { Parameters = { new() { Value = _options.RelayBatchSize } } })
         await using (var reader = await select.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
         {
@@ -91,7 +96,7 @@ public sealed partial class OutboxRelay(
             await transport.SendAsync(queue.Key, [.. queue.Select(x => x.Message)], cancellationToken).ConfigureAwait(false);
         }
 
-        await using (var mark = new NpgsqlCommand("UPDATE outbox_messages SET published_at = now() WHERE id = ANY($1)", connection, transaction)
+        await using (var mark = new NpgsqlCommand("DELETE FROM outbox_messages WHERE id = ANY($1)", connection, transaction)
         {
             Parameters = { new() { Value = pending.Select(e => e.Id).ToArray() } },
         })

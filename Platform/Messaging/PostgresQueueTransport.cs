@@ -13,15 +13,73 @@ namespace Platform.Messaging;
 /// Sending notifies <c>LISTEN</c>ers, so idle consumers wake at once instead of polling hot.
 /// </summary>
 /// <remarks>
+/// A notification wakes one waiting consumer of the queue (or the next to wait, when all are busy), not all of them:
+/// every claim costs a walk of the queue's index whatever it returns, so consumers racing for the few messages of one
+/// send would pay many claims for one batch. A claim that comes back full wakes one more, so a backlog still draws in
+/// every consumer.
+/// </remarks>
+/// <remarks>
 /// Every statement runs in the system scope (messages of all organizations) and in one round trip with it.
 /// </remarks>
-public sealed partial class PostgresQueueTransport(NpgsqlDataSource dataSource, ILogger<PostgresQueueTransport> logger) : IMessageTransport, ITransactionalCompletion, IAsyncDisposable
+public sealed partial class PostgresQueueTransport(NpgsqlDataSource dataSource, ILogger<PostgresQueueTransport> logger)
+    : IMessageTransport, ITransactionalCompletion, IOutboxForwarding, IAsyncDisposable
 {
     /// <summary>The notification channel; the payload names the queue that has new messages.</summary>
     public const string NotifyChannel = "platform_queue";
 
     private const string CompleteSql = "DELETE FROM queue_messages WHERE id = $1 AND lease_token = $2";
-    private readonly ConcurrentDictionary<string, TaskCompletionSource> _arrivals = new(StringComparer.Ordinal);
+
+    /// <summary>A message claimed by a lock in the completing transaction itself: that lock is its lease.</summary>
+    private const string CompleteLockedSql = "DELETE FROM queue_messages WHERE id = $1";
+
+    /// <summary>
+    /// The queue's due messages in the order they are to be claimed (<c>turns</c>, an array of ids): priority first;
+    /// within a priority, organizations take turns. Parameters: $1 queue, $2 how many.
+    /// </summary>
+    private const string FairTurnsSql =
+        """
+        WITH RECURSIVE tenants (tenant_id) AS (
+            -- Each organization with messages on the queue: a loose index scan, one probe apiece, landing on its newest
+            -- message (queue_messages_newest), which is live, rather than its oldest, which are dead once handled.
+            (SELECT tenant_id FROM queue_messages WHERE queue = $1 AND tenant_id IS NOT NULL ORDER BY tenant_id, id DESC LIMIT 1)
+            UNION ALL
+            SELECT (SELECT q.tenant_id FROM queue_messages q WHERE q.queue = $1 AND q.tenant_id > t.tenant_id ORDER BY q.tenant_id, q.id DESC LIMIT 1)
+            FROM tenants t WHERE t.tenant_id IS NOT NULL),
+        share AS (
+            -- Four times an organization's fair share of the batch: spares for rows competing consumers hold locked,
+            -- without ranking every organization's whole batch when many have messages waiting.
+            SELECT greatest(4, 4 * ceil($2::numeric / greatest(1, count(tenant_id))))::int AS n FROM tenants),
+        candidates AS (
+            -- Each one's next due messages (platform messages, without a tenant, count as one more), numbered by turn.
+            SELECT c.id, c.priority, c.available_at, row_number() OVER (PARTITION BY c.tenant_id ORDER BY c.priority DESC, c.available_at, c.id) AS turn
+            FROM (
+                SELECT n.id, n.tenant_id, n.priority, n.available_at
+                FROM tenants t CROSS JOIN LATERAL (
+                    SELECT id, tenant_id, priority, available_at FROM queue_messages q
+                    WHERE q.queue = $1 AND q.tenant_id = t.tenant_id AND q.available_at <= now()
+                    ORDER BY q.priority DESC, q.available_at, q.id LIMIT (SELECT n FROM share)) n
+                UNION ALL
+                (SELECT id, tenant_id, priority, available_at FROM queue_messages q
+                 WHERE q.queue = $1 AND q.tenant_id IS NULL AND q.available_at <= now()
+                 ORDER BY q.priority DESC, q.available_at, q.id LIMIT $2)) c),
+        turns AS (
+            SELECT array_agg(id ORDER BY priority DESC, turn, available_at, id) AS ids FROM candidates)
+        """;
+
+    /// <summary>
+    /// Locks the first $2 of <c>turns</c> that no one else holds. Locked through the primary key (a join would scan the
+    /// table); a row another consumer claimed since this statement's snapshot is re-checked once its lock is free: no
+    /// longer due, it is skipped, not claimed twice.
+    /// </summary>
+    private static string LockDue(string columns) =>
+        $"""
+        SELECT {columns} FROM turns t CROSS JOIN unnest(t.ids) WITH ORDINALITY AS o (id, turn) JOIN queue_messages q ON q.id = o.id
+                WHERE q.available_at <= now()
+                ORDER BY o.turn
+                LIMIT $2
+                FOR UPDATE OF q SKIP LOCKED
+        """;
+    private readonly ConcurrentDictionary<string, SemaphoreSlim> _arrivals = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _stopping = new();
     private readonly Lock _listenerGate = new();
     private Task? _listener;
@@ -56,47 +114,53 @@ public sealed partial class PostgresQueueTransport(NpgsqlDataSource dataSource, 
         await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 
+    public async Task<int> ForwardOutboxAsync(IReadOnlyDictionary<string, string[]> routes, int batchSize, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(routes);
+        var pairs = routes.SelectMany(route => route.Value.Select(pattern => (Queue: route.Key, Pattern: pattern))).ToArray();
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        // Moving is atomic, so its commit need not wait for the disk: lost in a crash, the events are still in the outbox.
+        await using var batch = SettlementBatch(
+            connection,
+            """
+            WITH taken AS (
+                DELETE FROM outbox_messages o
+                WHERE o.id IN (SELECT id FROM outbox_messages ORDER BY position LIMIT $1 FOR UPDATE SKIP LOCKED)
+                RETURNING o.id, o.tenant_id, o.type, o.payload, o.position),
+            routes (queue, pattern) AS (SELECT * FROM unnest($2::text[], $3::text[])),
+            sent AS (
+                -- In outbox order, so each queue keeps it; an event no route matches goes nowhere.
+                INSERT INTO queue_messages (queue, message_id, tenant_id, type, payload)
+                SELECT q.queue, t.id, t.tenant_id, t.type, t.payload
+                FROM taken t CROSS JOIN (SELECT DISTINCT queue FROM routes) q
+                WHERE EXISTS (
+                    SELECT FROM routes r
+                    WHERE r.queue = q.queue
+                      AND (r.pattern = '*' OR r.pattern = t.type OR (right(r.pattern, 2) = '.*' AND starts_with(t.type, left(r.pattern, -1)))))
+                ORDER BY t.position, q.queue
+                ON CONFLICT (queue, message_id) DO NOTHING
+                RETURNING queue)
+            SELECT (SELECT count(*) FROM taken)::int,
+                   (SELECT count(*) FROM (SELECT pg_notify($4, queue) FROM (SELECT DISTINCT queue FROM sent) s) n)::int
+            """,
+            batchSize,
+            pairs.Select(p => p.Queue).ToArray(),
+            pairs.Select(p => p.Pattern).ToArray(),
+            NotifyChannel);
+        await using var reader = await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        return await reader.ReadAsync(cancellationToken).ConfigureAwait(false) ? reader.GetInt32(0) : 0;
+    }
+
     public async Task<IReadOnlyList<ReceivedMessage>> ReceiveAsync(string queue, int maxMessages, TimeSpan lease, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(maxMessages, 1);
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await using var batch = SettlementBatch(
             connection,
-            """
-            WITH RECURSIVE tenants (tenant_id) AS (
-                -- Each organization with messages on the queue: a loose index scan, one probe apiece.
-                (SELECT tenant_id FROM queue_messages WHERE queue = $1 AND tenant_id IS NOT NULL ORDER BY tenant_id LIMIT 1)
-                UNION ALL
-                SELECT (SELECT q.tenant_id FROM queue_messages q WHERE q.queue = $1 AND q.tenant_id > t.tenant_id ORDER BY q.tenant_id LIMIT 1)
-                FROM tenants t WHERE t.tenant_id IS NOT NULL),
-            share AS (
-                -- Four times an organization's fair share of the batch: spares for rows competing consumers hold locked,
-                -- without ranking every organization's whole batch when many have messages waiting.
-                SELECT greatest(4, 4 * ceil($2::numeric / greatest(1, count(tenant_id))))::int AS n FROM tenants),
-            candidates AS (
-                -- Each one's next due messages (platform messages, without a tenant, count as one more), numbered by turn.
-                SELECT c.id, c.priority, c.available_at, row_number() OVER (PARTITION BY c.tenant_id ORDER BY c.priority DESC, c.available_at, c.id) AS turn
-                FROM (
-                    SELECT n.id, n.tenant_id, n.priority, n.available_at
-                    FROM tenants t CROSS JOIN LATERAL (
-                        SELECT id, tenant_id, priority, available_at FROM queue_messages q
-                        WHERE q.queue = $1 AND q.tenant_id = t.tenant_id AND q.available_at <= now()
-                        ORDER BY q.priority DESC, q.available_at, q.id LIMIT (SELECT n FROM share)) n
-                    UNION ALL
-                    (SELECT id, tenant_id, priority, available_at FROM queue_messages q
-                     WHERE q.queue = $1 AND q.tenant_id IS NULL AND q.available_at <= now()
-                     ORDER BY q.priority DESC, q.available_at, q.id LIMIT $2)) c),
-            turns AS (
-                -- Priority first; within a priority, organizations take turns.
-                SELECT array_agg(id ORDER BY priority DESC, turn, available_at, id) AS ids FROM candidates),
+            $"""
+            {FairTurnsSql},
             claimed AS (
-                -- Locked through the primary key (a join would scan the table). A row another consumer claimed since this
-                -- statement's snapshot is re-checked once its lock is free: no longer due, it is skipped, not claimed twice.
-                SELECT q.id FROM turns t CROSS JOIN unnest(t.ids) WITH ORDINALITY AS o (id, turn) JOIN queue_messages q ON q.id = o.id
-                WHERE q.available_at <= now()
-                ORDER BY o.turn
-                LIMIT $2
-                FOR UPDATE OF q SKIP LOCKED)
+                {LockDue("q.id")})
             UPDATE queue_messages m
             SET available_at = now() + $3, attempts = m.attempts + 1, lease_token = gen_random_uuid()
             FROM claimed WHERE m.id = claimed.id
@@ -105,20 +169,61 @@ public sealed partial class PostgresQueueTransport(NpgsqlDataSource dataSource, 
             queue,
             maxMessages,
             lease);
-        var claimed = new List<ReceivedMessage>(maxMessages);
-        await using (var reader = await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
+        batch.BatchCommands.Insert(1, IndexPlansOnly(true));
+        var claimed = await ReadMessagesAsync(batch, maxMessages, cancellationToken).ConfigureAwait(false);
+        if (claimed.Count == maxMessages)
         {
-            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-            {
-                claimed.Add(new ReceivedMessage(
-                    reader.GetInt64(0), reader.GetString(1), reader.GetGuid(2), reader.IsDBNull(3) ? null : reader.GetGuid(3),
-                    reader.GetString(4), reader.GetString(5), reader.GetInt16(6), reader.GetInt32(7), reader.GetGuid(8),
-                    reader.GetFieldValue<DateTimeOffset>(9)));
-            }
+            Wake(queue); // more may be waiting: another consumer may as well take them
         }
 
         // UPDATE ... RETURNING keeps no order: priority first, then oldest.
         return [.. claimed.OrderByDescending(m => m.Priority).ThenBy(m => m.Id)];
+    }
+
+    public async Task<IReadOnlyList<ReceivedMessage>> ClaimAsync(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, string queue, int maxMessages, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxMessages, 1);
+        await using var batch = SystemBatch(
+            connection,
+            $"""
+            {FairTurnsSql},
+            claimed AS ({LockDue("q.*, o.turn")})
+            SELECT id, queue, message_id, tenant_id, type, payload::text, priority, attempts + 1, '{Guid.Empty}'::uuid, enqueued_at FROM claimed
+            ORDER BY turn
+            """,
+            queue,
+            maxMessages);
+        batch.Transaction = transaction;
+        batch.BatchCommands.Insert(1, IndexPlansOnly(true));
+        batch.BatchCommands.Add(IndexPlansOnly(false)); // the handlers' statements that follow are planned as usual
+        var claimed = await ReadMessagesAsync(batch, maxMessages, cancellationToken).ConfigureAwait(false);
+        if (claimed.Count == maxMessages)
+        {
+            Wake(queue);
+        }
+
+        return claimed;
+    }
+
+    public NpgsqlBatchCommand RetryCommand(ReceivedMessage message, TimeSpan delay, string reason)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        return Command(
+            "UPDATE queue_messages SET available_at = now() + $2, attempts = attempts + 1, lease_token = NULL, last_error = $3 WHERE id = $1",
+            message.Id, delay, Truncate(reason));
+    }
+
+    public NpgsqlBatchCommand DeadLetterCommand(ReceivedMessage message, string reason)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        return Command(
+            """
+            WITH gone AS (DELETE FROM queue_messages WHERE id = $1 RETURNING *)
+            INSERT INTO dead_letters (queue, message_id, tenant_id, type, payload, priority, attempts, last_error, enqueued_at)
+            SELECT queue, message_id, tenant_id, type, payload, priority, $3, $2, enqueued_at FROM gone
+            """,
+            message.Id, Truncate(reason), message.Attempts);
     }
 
     public Task<bool> CompleteAsync(ReceivedMessage message, CancellationToken cancellationToken = default)
@@ -130,7 +235,7 @@ public sealed partial class PostgresQueueTransport(NpgsqlDataSource dataSource, 
     public NpgsqlBatchCommand CompleteCommand(ReceivedMessage message)
     {
         ArgumentNullException.ThrowIfNull(message);
-        return new NpgsqlBatchCommand(CompleteSql) { Parameters = { new() { Value = message.Id }, new() { Value = message.LeaseToken } } };
+        return message.LeaseToken == Guid.Empty ? Command(CompleteLockedSql, message.Id) : Command(CompleteSql, message.Id, message.LeaseToken);
     }
 
     public Task<bool> RetryAsync(ReceivedMessage message, TimeSpan delay, string reason, CancellationToken cancellationToken = default)
@@ -156,9 +261,7 @@ public sealed partial class PostgresQueueTransport(NpgsqlDataSource dataSource, 
     public async Task WaitAsync(string queue, TimeSpan timeout, CancellationToken cancellationToken = default)
     {
         EnsureListening();
-        var arrival = _arrivals.GetOrAdd(queue, static _ => NewArrival()).Task;
-        await Task.WhenAny(arrival, Task.Delay(timeout, cancellationToken)).ConfigureAwait(false);
-        cancellationToken.ThrowIfCancellationRequested();
+        await Arrivals(queue).WaitAsync(timeout, cancellationToken).ConfigureAwait(false);
     }
 
     public async ValueTask DisposeAsync()
@@ -176,10 +279,28 @@ public sealed partial class PostgresQueueTransport(NpgsqlDataSource dataSource, 
         }
 
         _stopping.Dispose();
+        foreach (var arrivals in _arrivals.Values)
+        {
+            arrivals.Dispose();
+        }
     }
 
     /// <summary>The statement after the system scope, in one round trip and one implicit transaction.</summary>
-    internal static NpgsqlBatch SystemBatch(NpgsqlConnection connection, string sql, params object?[] parameters)
+    internal static NpgsqlBatch SystemBatch(NpgsqlConnection connection, string sql, params object?[] parameters) =>
+        new(connection) { BatchCommands = { TenantSession.SystemCommand(), Command(sql, parameters) } };
+
+    /// <summary>
+    /// Keeps the planner to index plans for the claim, in its transaction. The queue's statistics describe whatever the
+    /// table held at the last analyze, often next to nothing, and a claim planned for an empty table (a sequential scan,
+    /// a bitmap over the message id index) walks every dead and live row of a busy one.
+    /// </summary>
+    private static NpgsqlBatchCommand IndexPlansOnly(bool only)
+    {
+        var value = only ? "off" : "on";
+        return new NpgsqlBatchCommand($"SELECT set_config('enable_seqscan', '{value}', true), set_config('enable_bitmapscan', '{value}', true)");
+    }
+
+    private static NpgsqlBatchCommand Command(string sql, params object?[] parameters)
     {
         var command = new NpgsqlBatchCommand(sql);
         foreach (var parameter in parameters)
@@ -187,7 +308,28 @@ public sealed partial class PostgresQueueTransport(NpgsqlDataSource dataSource, 
             command.Parameters.Add(Parameter(parameter));
         }
 
-        return new NpgsqlBatch(connection) { BatchCommands = { TenantSession.SystemCommand(), command } };
+        return command;
+    }
+
+    private static async Task<List<ReceivedMessage>> ReadMessagesAsync(NpgsqlBatch batch, int capacity, CancellationToken cancellationToken)
+    {
+        const int Columns = 10;
+        var messages = new List<ReceivedMessage>(capacity);
+        await using var reader = await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        // Settings applied before the claim (set_config) answer with a row of their own: skip to the claim's result.
+        while (reader.FieldCount != Columns && await reader.NextResultAsync(cancellationToken).ConfigureAwait(false))
+        {
+        }
+
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            messages.Add(new ReceivedMessage(
+                reader.GetInt64(0), reader.GetString(1), reader.GetGuid(2), reader.IsDBNull(3) ? null : reader.GetGuid(3),
+                reader.GetString(4), reader.GetString(5), reader.GetInt16(6), reader.GetInt32(7), reader.GetGuid(8),
+                reader.GetFieldValue<DateTimeOffset>(9)));
+        }
+
+        return messages;
     }
 
     /// <summary>
@@ -211,7 +353,26 @@ public sealed partial class PostgresQueueTransport(NpgsqlDataSource dataSource, 
 
     private static string Truncate(string reason) => reason.Length <= 4000 ? reason : reason[..4000];
 
-    private static TaskCompletionSource NewArrival() => new(TaskCreationOptions.RunContinuationsAsynchronously);
+    /// <summary>At most one pending wake-up per queue: it goes to one waiter, or to the next consumer that waits.</summary>
+    private SemaphoreSlim Arrivals(string queue) => _arrivals.GetOrAdd(queue, static _ => new SemaphoreSlim(0, 1));
+
+    private void Wake(string queue)
+    {
+        var arrivals = Arrivals(queue);
+        if (arrivals.CurrentCount > 0)
+        {
+            return;
+        }
+
+        try
+        {
+            arrivals.Release();
+        }
+        catch (SemaphoreFullException)
+        {
+            // Another notification got there first: one pending wake-up is enough.
+        }
+    }
 
     private async Task<bool> ExecuteAsync(string sql, CancellationToken cancellationToken, params object?[] parameters)
     {
@@ -242,13 +403,7 @@ public sealed partial class PostgresQueueTransport(NpgsqlDataSource dataSource, 
             try
             {
                 await using var connection = await dataSource.OpenConnectionAsync(_stopping.Token).ConfigureAwait(false);
-                connection.Notification += (_, e) =>
-                {
-                    if (_arrivals.TryRemove(e.Payload, out var arrival))
-                    {
-                        arrival.TrySetResult();
-                    }
-                };
+                connection.Notification += (_, e) => Wake(e.Payload);
                 await using (var listen = new NpgsqlCommand($"LISTEN {NotifyChannel}", connection))
                 {
                     await listen.ExecuteNonQueryAsync(_stopping.Token).ConfigureAwait(false);

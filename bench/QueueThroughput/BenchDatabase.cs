@@ -48,13 +48,18 @@ internal sealed class BenchDatabase : IAsyncDisposable
         ["postgres"] = _server.Process.ProcessId,
     };
 
-    public static async Task<BenchDatabase> StartAsync(bool verbose, CancellationToken cancellationToken)
+    public static async Task<BenchDatabase> StartAsync(bool verbose, bool statements, CancellationToken cancellationToken)
     {
         var root = Path.Combine(Path.GetTempPath(), "platform-bench", $"queue-{Environment.ProcessId}-{Guid.NewGuid():N}"[..24]);
         Directory.CreateDirectory(root);
         Action<string, string> output = verbose ? (name, line) => Console.Error.WriteLine($"[{name}] {line}") : (_, _) => { };
         var server = await PostgresServer.StartAsync(
-            new PostgresServerOptions("postgres", Path.Combine(root, "postgres"), PortGuard.GetFreePort(), NewSecret()), output, cancellationToken);
+            new PostgresServerOptions("postgres", Path.Combine(root, "postgres"), PortGuard.GetFreePort(), NewSecret())
+            {
+                Settings = statements ? ["shared_preload_libraries=pg_stat_statements", "pg_stat_statements.track=all"] : [],
+            },
+            output,
+            cancellationToken);
         try
         {
             var owner = new DatabaseRole($"{Name}_owner", NewSecret());
@@ -104,6 +109,35 @@ internal sealed class BenchDatabase : IAsyncDisposable
         return (long)(await command.ExecuteScalarAsync(cancellationToken))!;
     }
 
+    /// <summary>Starts counting statements afresh (only with <c>--statements</c>, which loads pg_stat_statements).</summary>
+    public async Task ResetStatementsAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenSuperuserAsync(cancellationToken);
+        await using var command = new NpgsqlCommand("CREATE EXTENSION IF NOT EXISTS pg_stat_statements; SELECT pg_stat_statements_reset();", connection);
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    /// <summary>The statements that took the most execution time since the reset: total ms, calls, rows, ms per call, text.</summary>
+    public async Task<IReadOnlyList<string>> TopStatementsAsync(int count, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenSuperuserAsync(cancellationToken);
+        await using var command = new NpgsqlCommand(
+            """
+            SELECT total_exec_time, calls, rows, regexp_replace(query, '\s+', ' ', 'g') FROM pg_stat_statements
+            WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
+            ORDER BY total_exec_time DESC LIMIT $1
+            """, connection) { Parameters = { new() { Value = count } } };
+        var lines = new List<string>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            var (total, calls, rows, text) = (reader.GetDouble(0), reader.GetInt64(1), reader.GetInt64(2), reader.GetString(3));
+            lines.Add(FormattableString.Invariant($"{total,9:N0} ms {calls,9:N0} calls {rows,9:N0} rows {total / Math.Max(1, calls),8:0.000} ms/call  {(text.Length > 110 ? text[..110] : text)}"));
+        }
+
+        return lines;
+    }
+
     public async ValueTask DisposeAsync()
     {
         await _api.DisposeAsync();
@@ -113,6 +147,13 @@ internal sealed class BenchDatabase : IAsyncDisposable
         {
             Directory.Delete(_root, recursive: true);
         }
+    }
+
+    private async Task<NpgsqlConnection> OpenSuperuserAsync(CancellationToken cancellationToken)
+    {
+        var connection = new NpgsqlConnection(_server.ConnectionString(Name));
+        await connection.OpenAsync(cancellationToken);
+        return connection;
     }
 
     private static string NewSecret() => Convert.ToHexString(RandomNumberGenerator.GetBytes(16)).ToLowerInvariant();

@@ -26,6 +26,9 @@ internal sealed record BenchmarkOptions
 
     public bool Verbose { get; init; }
 
+    /// <summary>Print the statements PostgreSQL spent the saturation phase on (pg_stat_statements), to see where the time goes.</summary>
+    public bool Statements { get; init; }
+
     public const string Usage = """
         usage: dotnet run -c Release --project bench/QueueThroughput -- [options]
           --duration SECONDS    measured time of each phase (default 15)
@@ -35,6 +38,7 @@ internal sealed record BenchmarkOptions
           --rate N              offered messages/s in the latency phase (default 2000)
           --organizations N     organizations the events are spread over (default 20)
           --per-message         one consumer transaction per message, not per claimed batch
+          --statements          after the saturation phase, the statements PostgreSQL spent it on
           --verbose             stream PostgreSQL's output
         """;
 
@@ -57,6 +61,7 @@ internal sealed record BenchmarkOptions
                 "--rate" => options with { Rate = Positive() },
                 "--organizations" => options with { Organizations = Positive() },
                 "--per-message" => options with { SharedTransaction = false },
+                "--statements" => options with { Statements = true },
                 "--verbose" => options with { Verbose = true },
                 _ => throw new ArgumentException($"Unknown argument {args[i]}.\n{Usage}"),
             };

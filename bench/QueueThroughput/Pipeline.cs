@@ -143,7 +143,7 @@ internal sealed class Pipeline : IAsyncDisposable
         // Where a backlog waits says which stage fell behind: the relay (outbox) or the consumers (queue).
         var result = new PhaseResult(
             name, producedPerSecond, handledPerSecond, [.. _latencies],
-            await _db.CountAsOwnerAsync("SELECT count(*) FROM outbox_messages WHERE published_at IS NULL", cancellationToken),
+            await _db.CountAsOwnerAsync("SELECT count(*) FROM outbox_messages", cancellationToken),
             await _db.CountAsOwnerAsync($"SELECT count(*) FROM queue_messages WHERE queue = '{Queue}'", cancellationToken),
             handledCount,
             used);

@@ -23,7 +23,7 @@ var report = new Report(Console.Out);
 report.Header(options, args);
 try
 {
-    await using var db = await BenchDatabase.StartAsync(options.Verbose, cancel.Token);
+    await using var db = await BenchDatabase.StartAsync(options.Verbose, options.Statements, cancel.Token);
     var organizations = await db.CreateOrganizationsAsync(options.Organizations, cancel.Token);
     await Baseline.PrepareAsync(db, cancel.Token);
 
@@ -32,8 +32,18 @@ try
     report.Baseline(baseline);
 
     await using var pipeline = new Pipeline(db, organizations, options.Consumers, options.SharedTransaction);
+    if (options.Statements)
+    {
+        await db.ResetStatementsAsync(cancel.Token);
+    }
+
     var saturation = await pipeline.SaturateAsync(options.Producers, options.Warmup, options.Duration, cancel.Token);
     report.Result(saturation);
+    if (options.Statements)
+    {
+        report.Statements(await db.TopStatementsAsync(15, cancel.Token));
+    }
+
     await pipeline.DrainAsync(TimeSpan.FromSeconds(120), cancel.Token);
 
     var offered = await pipeline.OfferAsync(options.Rate, options.Warmup, options.Duration, cancel.Token);

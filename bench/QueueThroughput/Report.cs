@@ -49,6 +49,16 @@ internal sealed class Report(TextWriter writer)
 
     public void Failure(string message) => Line($"failed: {message}");
 
+    /// <summary>Where PostgreSQL spent the phase (warm-up included), busiest statement first.</summary>
+    public void Statements(IReadOnlyList<string> lines)
+    {
+        Line("PostgreSQL statements during the saturation phase (warm-up included):");
+        foreach (var line in lines)
+        {
+            Line("  " + line);
+        }
+    }
+
     private static string Verdict(bool pass) => pass ? "PASS" : "FAIL";
 
     private static string Ms(double value) => value.ToString("0.0", CultureInfo.InvariantCulture);

@@ -6,7 +6,11 @@ using Npgsql;
 namespace AppHost.Hosting.Provisioning;
 
 /// <summary>Where and how to run a local PostgreSQL server.</summary>
-public sealed record PostgresServerOptions(string Name, string DataDirectory, int Port, string SuperuserPassword);
+public sealed record PostgresServerOptions(string Name, string DataDirectory, int Port, string SuperuserPassword)
+{
+    /// <summary>Extra server settings (<c>name=value</c>), e.g. a benchmark's statement statistics.</summary>
+    public IReadOnlyList<string> Settings { get; init; } = [];
+}
 
 /// <summary>
 /// A PostgreSQL server run as a child process: initdb on first use (data kept between runs),
@@ -65,6 +69,10 @@ public sealed class PostgresServer : IAsyncDisposable
             "-c", "unix_socket_directories=",
             "-c", "max_connections=200",
             "-c", "logging_collector=off",
+            // The queue tables churn thousands of rows a second; with the default one-minute nap, autovacuum would look
+            // at them once a minute and claims would walk a minute's worth of dead rows (see V0018 for their thresholds).
+            "-c", "autovacuum_naptime=1s",
+            .. options.Settings.SelectMany(setting => new[] { "-c", setting }),
         ])
         {
             RunAsUser = runAs,

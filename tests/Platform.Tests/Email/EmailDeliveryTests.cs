@@ -37,7 +37,7 @@ public sealed class EmailDeliveryTests
     [TestInitialize]
     public async Task EmptyTheQueue()
     {
-        await OwnerExecuteAsync("UPDATE outbox_messages SET published_at = now() WHERE published_at IS NULL");
+        await OwnerExecuteAsync("DELETE FROM outbox_messages");
         await OwnerExecuteAsync("DELETE FROM queue_messages");
     }
 

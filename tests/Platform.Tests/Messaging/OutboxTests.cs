@@ -36,7 +36,7 @@ public sealed class OutboxTests
         Assert.AreEqual(tenant, queued.Single().TenantId);
         StringAssert.Contains(queued.Single().Payload, "Ada");
         Assert.AreEqual(0, await _db.CountAsync("SELECT count(*) FROM outbox_messages WHERE id = $1", rolledBack.Id));
-        Assert.AreEqual(0, await _db.CountAsync("SELECT count(*) FROM outbox_messages WHERE published_at IS NULL"));
+        Assert.AreEqual(0, await _db.CountAsync("SELECT count(*) FROM outbox_messages WHERE id = $1", committed.Id), "published events leave the outbox");
     }
 
     [TestMethod]
@@ -57,8 +57,8 @@ public sealed class OutboxTests
         }
 
         var published = clock.Elapsed;
-        // Stopped once the relay marked it too: stopped earlier, it would leave the event for a later relay to send again.
-        while (await _db.CountAsync("SELECT count(*) FROM outbox_messages WHERE id = $1 AND published_at IS NULL", integrationEvent.Id) > 0 && !stop.IsCancellationRequested)
+        // Stopped once the event left the outbox too: stopped earlier, it would leave the event for a later relay to send again.
+        while (await _db.CountAsync("SELECT count(*) FROM outbox_messages WHERE id = $1", integrationEvent.Id) > 0 && !stop.IsCancellationRequested)
         {
             await Task.Delay(5);
         }
@@ -80,11 +80,11 @@ public sealed class OutboxTests
         var consumer = _db.Consumer("crash-worker", "crash-events");
         Task Handle(ReceivedMessage m, ConsumeContext ctx, CancellationToken ct) => MessagingDatabase.RecordAsync(m, ctx, "crash-worker", ct);
 
-        // The send reaches the queue, then the relay's database connection is killed before its transaction
-        // marks the event published (as when its process dies).
+        // With a broker, the send reaches the queue, then the relay's database connection is killed before its
+        // transaction removes the event from the outbox (as when its process dies).
         var dying = new OutboxRelay(_db.DataSource, new ConnectionKilledAfterSending(_db.Transport, _db.Database.SuperuserConnectionString), options);
         await Assert.ThrowsAsync<NpgsqlException>(() => dying.RelayOnceAsync());
-        Assert.AreEqual(1, await _db.CountAsync("SELECT count(*) FROM outbox_messages WHERE id = $1 AND published_at IS NULL", integrationEvent.Id));
+        Assert.AreEqual(1, await _db.CountAsync("SELECT count(*) FROM outbox_messages WHERE id = $1", integrationEvent.Id));
 
         // The message is consumed meanwhile; the restarted relay publishes the same event again.
         Assert.AreEqual(1, await consumer.ProcessOnceAsync(Handle));
@@ -95,6 +95,54 @@ public sealed class OutboxTests
         Assert.AreEqual(1, await _db.CountAsync("SELECT count(*) FROM handled WHERE message_id = $1", integrationEvent.Id), "...but handled once");
         Assert.AreEqual(0, await _db.CountAsync("SELECT count(*) FROM queue_messages WHERE message_id = $1", integrationEvent.Id));
         Assert.AreEqual(0, await relay.RelayOnceAsync());
+    }
+
+    [TestMethod]
+    public async Task A_relay_killed_while_moving_events_to_the_queue_leaves_them_in_the_outbox_and_the_next_one_delivers_them_once()
+    {
+        var tenant = await _db.CreateOrganizationAsync();
+        const string Queue = "killed-forward";
+        var options = Routed(Queue);
+        var integrationEvent = IntegrationEvent.Create("invoice.overdue", tenant, new { invoice = 7 });
+        await _db.WriteEventAsync(tenant, integrationEvent, commit: true);
+        await using var admin = new NpgsqlConnection(_db.Database.SuperuserConnectionString);
+        await admin.OpenAsync();
+        // Holds the move inside its statement, after the outbox rows were deleted and while the queue rows are being inserted.
+        await ExecuteAsync(admin, $"""
+            CREATE FUNCTION test_stall_forward() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_sleep(30); RETURN NEW; END $$;
+            CREATE TRIGGER test_stall_forward BEFORE INSERT ON queue_messages FOR EACH ROW WHEN (NEW.queue = '{Queue}') EXECUTE FUNCTION test_stall_forward();
+            """);
+        try
+        {
+            var dying = Task.Run(() => new OutboxRelay(_db.DataSource, _db.Transport, options).RelayOnceAsync());
+            long killed = 0;
+            for (var tries = 0; killed == 0 && tries < 200; tries++)
+            {
+                await Task.Delay(50);
+                await using var kill = new NpgsqlCommand(
+                    "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = current_database() AND wait_event = 'PgSleep' AND query LIKE '%DELETE FROM outbox_messages%'",
+                    admin);
+                killed = (long)(await kill.ExecuteScalarAsync())!;
+            }
+
+            Assert.AreEqual(1L, killed, "the relay was killed in the middle of its move");
+            await Assert.ThrowsAsync<NpgsqlException>(() => dying);
+        }
+        finally
+        {
+            await ExecuteAsync(admin, "DROP TRIGGER test_stall_forward ON queue_messages; DROP FUNCTION test_stall_forward();");
+        }
+
+        Assert.AreEqual(1, await _db.CountAsync("SELECT count(*) FROM outbox_messages WHERE id = $1", integrationEvent.Id), "still in the outbox");
+        Assert.AreEqual(0, await _db.CountAsync("SELECT count(*) FROM queue_messages WHERE message_id = $1", integrationEvent.Id));
+
+        var relay = new OutboxRelay(_db.DataSource, _db.Transport, options);
+        Assert.AreEqual(1, await relay.RelayOnceAsync());
+        Assert.AreEqual(0, await relay.RelayOnceAsync());
+        var consumer = _db.Consumer("killed-forward-worker", Queue);
+        Assert.AreEqual(1, await consumer.ProcessOnceAsync((m, ctx, ct) => MessagingDatabase.RecordAsync(m, ctx, "killed-forward-worker", ct)));
+        Assert.AreEqual(0, await consumer.ProcessOnceAsync((m, ctx, ct) => MessagingDatabase.RecordAsync(m, ctx, "killed-forward-worker", ct)));
+        Assert.AreEqual(1, await _db.CountAsync("SELECT count(*) FROM handled WHERE message_id = $1", integrationEvent.Id));
     }
 
     [TestMethod]
@@ -129,6 +177,12 @@ public sealed class OutboxTests
         var error = await Assert.ThrowsExactlyAsync<PostgresException>(() => _db.WriteEventAsync(tenantA, IntegrationEvent.Create("customer.created", tenantB, new { }), commit: true));
 
         StringAssert.Contains(error.MessageText, "row-level security");
+    }
+
+    private static async Task ExecuteAsync(NpgsqlConnection connection, string sql)
+    {
+        await using var command = new NpgsqlCommand(sql, connection);
+        await command.ExecuteNonQueryAsync();
     }
 
     private static IOptions<MessagingOptions> Routed(string queue) =>

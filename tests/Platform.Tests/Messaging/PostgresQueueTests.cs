@@ -111,7 +111,7 @@ public sealed class PostgresQueueTests
     }
 
     [TestMethod]
-    public async Task A_shared_transaction_lost_with_its_connection_is_handled_again_message_by_message()
+    public async Task A_shared_transaction_lost_with_its_connection_leaves_its_messages_due_at_once_and_each_is_handled_once()
     {
         const string Queue = "shared-lost";
         var tenant = await _db.CreateOrganizationAsync();
@@ -132,21 +132,26 @@ public sealed class PostgresQueueTests
         }
 
         Assert.AreEqual(5, await consumer.ProcessOnceAsync(Handler));
-
         Assert.IsTrue(killed);
-        Assert.AreEqual(5, await _db.CountAsync("SELECT count(*) FROM handled WHERE consumer = 'lost-worker'"), "each handled once, without waiting out the leases");
+        Assert.AreEqual(0, await _db.CountAsync("SELECT count(*) FROM handled WHERE consumer = 'lost-worker'"), "nothing of the lost transaction was committed");
+
+        // The claim was a lock, gone with the session: the next claim takes them at once, without waiting out a lease.
+        Assert.AreEqual(5, await consumer.ProcessOnceAsync(Handler));
+        Assert.AreEqual(5, await _db.CountAsync("SELECT count(*) FROM handled WHERE consumer = 'lost-worker'"), "each handled once");
         Assert.AreEqual(5, await _db.CountAsync("SELECT count(DISTINCT message_id) FROM handled WHERE consumer = 'lost-worker'"));
         Assert.AreEqual(0, await _db.CountAsync("SELECT count(*) FROM queue_messages WHERE queue = $1", Queue));
     }
 
     [TestMethod]
-    public async Task A_poison_message_ends_in_dead_letters_after_its_attempts_and_a_replay_handles_it()
+    [DataRow(false, DisplayName = "a transaction per message (leased)")]
+    [DataRow(true, DisplayName = "a transaction per claimed batch (locked)")]
+    public async Task A_poison_message_ends_in_dead_letters_after_its_attempts_and_a_replay_handles_it(bool sharedTransaction)
     {
-        const string Queue = "poison";
+        var Queue = sharedTransaction ? "poison-shared" : "poison";
         var tenant = await _db.CreateOrganizationAsync();
         var message = new OutgoingMessage(Guid.CreateVersion7(), tenant, "test.poison", """{"bad":true}""");
         await _db.Transport.SendAsync(Queue, [message]);
-        var consumer = _db.Consumer("poison-worker", Queue, MessagingDatabase.Options(o => o.MaxAttempts = 3));
+        var consumer = _db.Consumer("poison-worker", Queue, MessagingDatabase.Options(o => o.MaxAttempts = 3), sharedTransaction);
         var handlerFixed = false;
         Task Handler(ReceivedMessage m, ConsumeContext ctx, CancellationToken ct) =>
             handlerFixed ? MessagingDatabase.RecordAsync(m, ctx, "poison-worker", ct) : throw new InvalidOperationException("cannot parse the order");

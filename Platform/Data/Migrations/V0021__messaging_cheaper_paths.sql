@@ -1,0 +1,15 @@
+-- Two changes that take dead rows out of the messaging hot paths.
+--
+-- 1. A published event now leaves the outbox in the statement that queues it, instead of staying behind marked
+--    "published" until the retention clean-up: an UPDATE per event wrote a new row version and three index entries, and
+--    left dead entries in the index the relay scans. What is still in the outbox is exactly what is unpublished.
+DELETE FROM outbox_messages WHERE published_at IS NOT NULL;
+DROP INDEX outbox_messages_unpublished;
+DROP INDEX outbox_messages_published;
+ALTER TABLE outbox_messages DROP COLUMN published_at;
+
+-- 2. Claims find the organizations with queued messages by probing for each one's newest message. In
+--    queue_messages_ready each organization's range starts with its oldest messages, which are the handled ones whose
+--    rows are dead until vacuum, so every probe walked them all (thousands of heap visits per claim under load); its
+--    newest messages are still queued, so a probe here stops at the first entry.
+CREATE INDEX queue_messages_newest ON queue_messages (queue, tenant_id, id DESC);
