@@ -23,7 +23,8 @@ public sealed partial class OutboxRelay(
     private readonly ILogger _logger = (ILogger?)logger ?? NullLogger.Instance;
 
     /// <summary>
-    /// Publishes batch after batch while there are events, then naps; a failed round is logged and tried again. Returns
+    /// Publishes batch after batch while they come full, then naps <see cref="MessagingOptions.RelayIdlePoll"/>; a failed
+    /// round is logged and tried again. Returns
     /// when <paramref name="cancellationToken"/> is cancelled.
     /// </summary>
     public async Task RunAsync(CancellationToken cancellationToken)
@@ -32,7 +33,9 @@ public sealed partial class OutboxRelay(
         {
             try
             {
-                if (await RelayOnceAsync(cancellationToken).ConfigureAwait(false) > 0)
+                // Only a full batch goes round again at once; after a partial one the outbox is as good as empty, and
+                // the nap lets the next batch gather (one move and one claim per few dozen events, not per handful).
+                if (await RelayOnceAsync(cancellationToken).ConfigureAwait(false) >= _options.RelayBatchSize)
                 {
                     continue;
                 }

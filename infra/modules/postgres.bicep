@@ -93,6 +93,20 @@ resource allowedExtensions 'Microsoft.DBforPostgreSQL/flexibleServers/configurat
   }
 }
 
+// The message queue tables churn thousands of rows a second: autovacuum must look at them every
+// second, not every minute, or claims walk a minute's worth of dead rows (docs/architecture.md).
+resource autovacuumNaptime 'Microsoft.DBforPostgreSQL/flexibleServers/configurations@2024-08-01' = {
+  parent: server
+  name: 'autovacuum_naptime'
+  properties: {
+    value: '1'
+    source: 'user-override'
+  }
+  dependsOn: [
+    allowedExtensions
+  ]
+}
+
 resource database 'Microsoft.DBforPostgreSQL/flexibleServers/databases@2024-08-01' = {
   parent: server
   name: databaseName
@@ -101,7 +115,7 @@ resource database 'Microsoft.DBforPostgreSQL/flexibleServers/databases@2024-08-0
     collation: 'en_US.utf8'
   }
   dependsOn: [
-    allowedExtensions
+    autovacuumNaptime
   ]
 }
 

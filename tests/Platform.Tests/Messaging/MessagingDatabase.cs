@@ -98,7 +98,7 @@ internal sealed class MessagingDatabase : IAsyncDisposable
         await _services.DisposeAsync();
     }
 
-    private static async Task ExecuteAsync(string connectionString, string sql, params object[] parameters)
+    public static async Task ExecuteAsync(string connectionString, string sql, params object[] parameters)
     {
         await using var connection = new NpgsqlConnection(connectionString);
         await connection.OpenAsync();

@@ -235,6 +235,25 @@ public sealed class PostgresQueueTests
     }
 
     [TestMethod]
+    public async Task Deleting_an_organization_takes_its_queued_messages_and_inbox_entries_and_no_one_elses()
+    {
+        const string Queue = "forgotten";
+        var (leaving, staying) = (await _db.CreateOrganizationAsync(), await _db.CreateOrganizationAsync());
+        var handled = new OutgoingMessage(Guid.CreateVersion7(), leaving, "test.handled", "{}");
+        await _db.Transport.SendAsync(Queue, [handled]);
+        Assert.AreEqual(1, await _db.Consumer("forget-worker", Queue).ProcessOnceAsync((m, ctx, ct) => MessagingDatabase.RecordAsync(m, ctx, "forget-worker", ct)));
+        await _db.Transport.SendAsync(Queue, [
+            new OutgoingMessage(Guid.CreateVersion7(), leaving, "test.waiting", "{}"),
+            new OutgoingMessage(Guid.CreateVersion7(), staying, "test.waiting", "{}")]);
+
+        await MessagingDatabase.ExecuteAsync(_db.Database.OwnerConnectionString, $"DELETE FROM organizations WHERE id = '{leaving}'");
+
+        Assert.AreEqual(0, await _db.CountAsync("SELECT count(*) FROM queue_messages WHERE tenant_id = $1", leaving));
+        Assert.AreEqual(0, await _db.CountAsync("SELECT count(*) FROM inbox_messages WHERE tenant_id = $1", leaving));
+        Assert.AreEqual(1, await _db.CountAsync("SELECT count(*) FROM queue_messages WHERE tenant_id = $1", staying), "another organization's message stays");
+    }
+
+    [TestMethod]
     public async Task A_message_whose_lease_ran_out_is_delivered_again_and_the_stale_claim_cannot_settle_it()
     {
         const string Queue = "leases";
