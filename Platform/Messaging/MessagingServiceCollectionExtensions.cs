@@ -22,7 +22,12 @@ public static class MessagingServiceCollectionExtensions
     public static IHostApplicationBuilder AddMessaging(this IHostApplicationBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        builder.Services.AddOptions<MessagingOptions>().Bind(builder.Configuration.GetSection(MessagingOptions.SectionName));
+        builder.Services.AddOptions<MessagingOptions>()
+            .Bind(builder.Configuration.GetSection(MessagingOptions.SectionName))
+            .Validate(
+                options => options.SharedTransactionBatchSize is >= 1 and <= 64,
+                "Messaging:SharedTransactionBatchSize must be between 1 and 64 (each message of a batch is a subtransaction; PostgreSQL caches 64 per transaction).")
+            .ValidateOnStart();
         var transport = builder.Configuration[$"{MessagingOptions.SectionName}:{nameof(MessagingOptions.Transport)}"] ?? "postgres";
         if (string.Equals(transport, "servicebus", StringComparison.OrdinalIgnoreCase))
         {
