@@ -17,8 +17,6 @@ namespace Platform.Messaging;
 /// every claim costs a walk of the queue's index whatever it returns, so consumers racing for the few messages of one
 /// send would pay many claims for one batch. A claim that comes back full wakes one more, so a backlog still draws in
 /// every consumer.
-/// </remarks>
-/// <remarks>
 /// Every statement runs in the system scope (messages of all organizations) and in one round trip with it.
 /// </remarks>
 public sealed partial class PostgresQueueTransport(NpgsqlDataSource dataSource, ILogger<PostgresQueueTransport> logger)
@@ -74,11 +72,12 @@ public sealed partial class PostgresQueueTransport(NpgsqlDataSource dataSource, 
     private static string LockDue(string columns) =>
         $"""
         SELECT {columns} FROM turns t CROSS JOIN unnest(t.ids) WITH ORDINALITY AS o (id, turn) JOIN queue_messages q ON q.id = o.id
-                WHERE q.available_at <= now()
-                ORDER BY o.turn
-                LIMIT $2
-                FOR UPDATE OF q SKIP LOCKED
+        WHERE q.available_at <= now()
+        ORDER BY o.turn
+        LIMIT $2
+        FOR UPDATE OF q SKIP LOCKED
         """;
+
     private readonly ConcurrentDictionary<string, SemaphoreSlim> _arrivals = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _stopping = new();
     private readonly Lock _listenerGate = new();
