@@ -12,6 +12,7 @@ internal sealed class ServedModel : IAsyncDisposable
     private readonly InferenceSession _session;
     private readonly DynamicBatcher? _batcher;
     private int _leases;
+    private int _disposed;
     private volatile bool _retired;
 
     public ServedModel(AiModel row, InferenceSession session, InferenceMetrics metrics, int executors)
@@ -72,6 +73,12 @@ internal sealed class ServedModel : IAsyncDisposable
     /// <summary>Stops taking requests, waits for the ones holding a lease, then releases the session.</summary>
     public async ValueTask DisposeAsync()
     {
+        // The host may stop the loader more than once; the session is released once.
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
         _retired = true;
         var deadline = DateTime.UtcNow.AddMinutes(1);
         while (Volatile.Read(ref _leases) > 0 && DateTime.UtcNow < deadline)
