@@ -95,6 +95,22 @@ public sealed class AiModelStore(NpgsqlDataSource dataSource)
         return (before, after);
     }
 
+    /// <summary>Whether the organization can use an active model of that name (its own or the platform's).</summary>
+    public async Task<bool> IsServableAsync(Guid tenantId, string name, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var batch = new NpgsqlBatch(connection)
+        {
+            BatchCommands =
+            {
+                TenantSession.Command(tenantId, null),
+                new("SELECT EXISTS (SELECT 1 FROM ai_models WHERE name = $1 AND is_active)") { Parameters = { new() { Value = name } } },
+            },
+        };
+        // Both statements in one implicit transaction: the tenant setting keys the query.
+        return (bool)(await batch.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+    }
+
     /// <summary>Every active model of every organization and of the platform, with bytes (system scope).</summary>
     public async Task<IReadOnlyList<AiModelContent>> LoadActiveAsync(CancellationToken cancellationToken = default) =>
         await LoadInSystemScopeAsync($"SELECT {Columns}, onnx FROM ai_models WHERE is_active", null, cancellationToken).ConfigureAwait(false);
