@@ -69,6 +69,11 @@ internal sealed partial class ModelLoader(
             await listen.ExecuteNonQueryAsync(stoppingToken).ConfigureAwait(false);
         }
 
+        if (options.Value.SeedSampleModels)
+        {
+            await SampleModelSeeder.SeedAsync(store, logger, stoppingToken).ConfigureAwait(false);
+        }
+
         // Listening first, then reading the table: an activation in between is seen at least once.
         await ReconcileAsync(stoppingToken).ConfigureAwait(false);
         served.MarkReady();

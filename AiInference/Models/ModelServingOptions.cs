@@ -17,6 +17,12 @@ public sealed class ModelServingOptions
     /// <summary>Rows per INSERT of the prediction log.</summary>
     public int PredictionLogBatchSize { get; set; } = 500;
 
+    /// <summary>
+    /// Local development: store the sample models (churn: logistic over 8 features, sentiment: text classifier,
+    /// trees: 3-class tree ensemble) as platform models at start when they are missing.
+    /// </summary>
+    public bool SeedSampleModels { get; set; }
+
     /// <summary>Wait before reconnecting the activation listener after its connection failed.</summary>
     public TimeSpan ListenerRetryDelay { get; set; } = TimeSpan.FromSeconds(2);
 }

@@ -95,6 +95,21 @@ public sealed class AiModelStore(NpgsqlDataSource dataSource)
         return (before, after);
     }
 
+    /// <summary>Whether a platform model of that name exists (any version, active or not).</summary>
+    public async Task<bool> HasPlatformModelAsync(string name, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var batch = new NpgsqlBatch(connection)
+        {
+            BatchCommands =
+            {
+                TenantSession.SystemCommand(),
+                new("SELECT EXISTS (SELECT 1 FROM ai_models WHERE tenant_id IS NULL AND name = $1)") { Parameters = { new() { Value = name } } },
+            },
+        };
+        return (bool)(await batch.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+    }
+
     /// <summary>Whether the organization can use an active model of that name (its own or the platform's).</summary>
     public async Task<bool> IsServableAsync(Guid tenantId, string name, CancellationToken cancellationToken = default)
     {

@@ -43,6 +43,7 @@ public sealed class InferenceServer(string connectionString, string signingKey) 
                     ["ConnectionStrings:platformdb"] = connectionString,
                     ["OnnxRuntime:LibraryPath"] = await TestOnnxRuntime.LibraryPathAsync(),
                     ["ServiceTokens:SigningKey"] = signingKey,
+                    ["ModelServing:SeedSampleModels"] = "false",
                 });
                 _invoker = new HttpMessageInvoker(_factory.Server.CreateHandler());
                 // Ready once the active models are loaded.

@@ -272,6 +272,18 @@ public sealed class ProtocolTests
     }
 
     [TestMethod]
+    public async Task In_development_the_sample_models_are_seeded_as_platform_models()
+    {
+        using var client = _server.ClientFor(_otherTenant);
+        await _server.WaitUntilServedAsync(_otherTenant, "sample-sentiment", 1);
+
+        var (status, body) = await InferAsync(client, "sample-sentiment", Request(Tensor("text", "BYTES", [1], Strings(["terrible, broken, refund"]))));
+
+        Assert.AreEqual(HttpStatusCode.OK, status, body?.ToJsonString());
+        Assert.AreEqual(0, Output(body!, "label")[0]!.GetValue<long>(), "negative");
+    }
+
+    [TestMethod]
     public async Task A_version_that_is_not_served_is_not_found()
     {
         using var client = _server.ClientFor(_tenant);
