@@ -19,6 +19,7 @@ internal sealed partial class ModelLoader(
     InferenceMetrics metrics,
     IConfiguration configuration,
     IOptions<ModelServingOptions> options,
+    IHostEnvironment environment,
     ILogger<ModelLoader> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -69,7 +70,7 @@ internal sealed partial class ModelLoader(
             await listen.ExecuteNonQueryAsync(stoppingToken).ConfigureAwait(false);
         }
 
-        if (options.Value.SeedSampleModels)
+        if (options.Value.SeedSampleModels ?? environment.IsDevelopment())
         {
             await SampleModelSeeder.SeedAsync(store, logger, stoppingToken).ConfigureAwait(false);
         }

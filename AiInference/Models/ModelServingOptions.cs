@@ -19,9 +19,13 @@ public sealed class ModelServingOptions
 
     /// <summary>
     /// Local development: store the sample models (churn: logistic over 8 features, sentiment: text classifier,
-    /// trees: 3-class tree ensemble) as platform models at start when they are missing.
+    /// trees: 3-class tree ensemble) as platform models at start when they are missing. Unset: on in Development.
     /// </summary>
-    public bool SeedSampleModels { get; set; }
+    /// <remarks>
+    /// A default in code, not in appsettings.Development.json: test projects that reference several services
+    /// receive one copy of that file name, and another service's must not be replaced by ours.
+    /// </remarks>
+    public bool? SeedSampleModels { get; set; }
 
     /// <summary>Wait before reconnecting the activation listener after its connection failed.</summary>
     public TimeSpan ListenerRetryDelay { get; set; } = TimeSpan.FromSeconds(2);
