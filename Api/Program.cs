@@ -36,6 +36,7 @@ app.MapNotificationsApi();
 app.MapWebhooksApi();
 app.MapEmailApi();
 app.MapWorkflowsApi();
+app.MapAiApi();
 
 app.Run();
 

@@ -11,18 +11,27 @@ var redis = builder.AddRedis("redis", port: 56379);
 // Schema first, as the database owner; the services connect as the least-privilege app role.
 var migrations = builder.AddMigrations("migrations", platformDb).WaitFor(platformDb);
 
+// The ONNX Runtime native library: fetched from npm once into .data/cache, checksum-verified.
+var onnxRuntime = builder.AddOnnxRuntime("onnxruntime");
+
 // Services
+var aiInference = builder.AddProject<Projects.AiInference>("aiinference", port: 5083)
+    .WithReference(platformDb).WaitFor(platformDb)
+    .WaitForCompletion(migrations)
+    .WithReference(onnxRuntime)
+    .WithSecretParameter("ServiceTokens__SigningKey", "service-token-key");
+
 var api = builder.AddProject<Projects.Api>("api", port: 5081)
     .WithReference(platformDb).WaitFor(platformDb)
     .WithReference(redis).WaitFor(redis)
-    .WaitForCompletion(migrations);
+    .WaitForCompletion(migrations)
+    .WithReference(aiInference)
+    .WithSecretParameter("ServiceTokens__SigningKey", "service-token-key");
 
 var workers = builder.AddProject<Projects.Workers>("workers", port: 5082)
     .WithReference(platformDb).WaitFor(platformDb)
     .WithReference(redis).WaitFor(redis)
     .WaitForCompletion(migrations);
-
-var aiInference = builder.AddProject<Projects.AiInference>("aiinference", port: 5083);
 
 // Front end
 builder.AddProject<Projects.Web>("web", port: 5080)

@@ -49,6 +49,9 @@ internal static class ApplicationServices
         builder.AddPlatformAuthentication();
         builder.Services.AddPermissionAuthorization();
         builder.Services.AddSingleton<OrganizationPolicies>();
+        builder.Services.AddSingleton<Platform.Ai.AiModelStore>();
+        builder.Services.AddOptions<Platform.Ai.ServiceTokenOptions>().BindConfiguration(Platform.Ai.ServiceTokenOptions.SectionName);
+        builder.Services.AddHttpClient<InferenceClient>(client => client.BaseAddress = new Uri(InferenceClient.BaseAddress));
         builder.Services.AddPlatformOpenApi();
     }
 }

@@ -208,7 +208,7 @@ public sealed class DistributedApplication : IAsyncDisposable
             throw;
         }
 
-        resource.State = resource.Process is null && resource is MigrationsResource ? ResourceState.Completed : ResourceState.Running;
+        resource.State = resource.Process is null && resource is MigrationsResource or OnnxRuntimeResource ? ResourceState.Completed : ResourceState.Running;
         if (resource.Process is { } process)
         {
             _ = WatchAsync(resource, process);

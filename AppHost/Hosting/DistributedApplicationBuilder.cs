@@ -71,6 +71,9 @@ public sealed class DistributedApplicationBuilder
         return migrations;
     }
 
+    /// <summary>A one-shot step that fetches (once) and verifies the ONNX Runtime native library.</summary>
+    public ResourceBuilder<OnnxRuntimeResource> AddOnnxRuntime(string name) => Add(new OnnxRuntimeResource(name));
+
     internal ResourceBuilder<T> Add<T>(T resource)
         where T : Resource
     {

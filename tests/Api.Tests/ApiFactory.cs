@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
 using Platform.Data;
 using TestKit;
 
@@ -22,7 +23,11 @@ public sealed partial class ApiFactory : WebApplicationFactory<Program>
         _settings = settings;
         MailFolder = mailFolder;
         Database = database;
+        Inference = new InferenceServer(database.AppConnectionString, settings["ServiceTokens:SigningKey"]!);
     }
+
+    /// <summary>AiInference in memory, which the Api's inference endpoint calls (started on first use).</summary>
+    public InferenceServer Inference { get; }
 
     public string MailFolder { get; }
 
@@ -47,6 +52,9 @@ public sealed partial class ApiFactory : WebApplicationFactory<Program>
             ["RateLimiting:Policies:auth:Limit"] = "100000",
             ["RateLimiting:Anonymous:Limit"] = "100000",
             ["RateLimiting:Plans:free:Limit"] = "100000",
+            // The Api and the in-memory AiInference share a service-token key; the URL only satisfies discovery.
+            ["ServiceTokens:SigningKey"] = TestEnvironment.NewSecret() + TestEnvironment.NewSecret(),
+            ["services:aiinference:http:0"] = "http://localhost",
         };
         foreach (var (key, value) in overrides ?? new Dictionary<string, string?>())
         {
@@ -64,6 +72,15 @@ public sealed partial class ApiFactory : WebApplicationFactory<Program>
         {
             builder.UseSetting(key, value);
         }
+
+        builder.ConfigureServices(services => services.AddHttpClient<global::Api.Extensions.InferenceClient>()
+            .ConfigurePrimaryHttpMessageHandler(() => Inference.Handler));
+    }
+
+    public override async ValueTask DisposeAsync()
+    {
+        await base.DisposeAsync();
+        await Inference.DisposeAsync();
     }
 
     /// <summary>The text of the newest email sent to <paramref name="to"/>.</summary>

@@ -40,11 +40,11 @@ public sealed class WholeApplicationTests
     {
         foreach (var resource in _app!.Resources)
         {
-            var expected = resource is MigrationsResource ? ResourceState.Completed : ResourceState.Running;
+            var expected = resource is MigrationsResource or OnnxRuntimeResource ? ResourceState.Completed : ResourceState.Running;
             Assert.AreEqual(expected, resource.State, $"{resource.Name} should be {expected}");
         }
 
-        StringAssert.Contains(Output.ToString(), "all 8 resources ready in");
+        StringAssert.Contains(Output.ToString(), "all 9 resources ready in");
     }
 
     [TestMethod]

@@ -47,6 +47,9 @@ public sealed class ProjectResource(string name, IProjectMetadata metadata, int 
     /// <summary>Literal variables set with WithEnvironment.</summary>
     public Dictionary<string, string> Environment { get; } = [];
 
+    /// <summary>Variables known only in run mode, once their source is provisioned (secrets, provisioned paths).</summary>
+    internal List<Func<RunContext, KeyValuePair<string, string>>> RunModeEnvironment { get; } = [];
+
     internal override ChildProcess? Process => _process;
 
     /// <summary>The run-mode environment, following Aspire's conventions (shared/reference/aspire-conventions.md §1).</summary>
@@ -100,6 +103,12 @@ public sealed class ProjectResource(string name, IProjectMetadata metadata, int 
 
         foreach (var (key, value) in Environment)
         {
+            env[key] = value;
+        }
+
+        foreach (var variable in RunModeEnvironment)
+        {
+            var (key, value) = variable(context);
             env[key] = value;
         }
 

@@ -72,4 +72,21 @@ public static class ResourceBuilderExtensions
         builder.Resource.Environment[name] = value;
         return builder;
     }
+
+    /// <summary>A generated secret shared by the services that name the same parameter (run mode; in Azure, managed identity replaces it).</summary>
+    public static ResourceBuilder<ProjectResource> WithSecretParameter(this ResourceBuilder<ProjectResource> builder, string name, string parameterName)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.Resource.RunModeEnvironment.Add(context => new(name, context.Parameters.Get(parameterName)));
+        return builder;
+    }
+
+    /// <summary>Passes the provisioned ONNX Runtime library as <c>OnnxRuntime__LibraryPath</c> and waits for it.</summary>
+    public static ResourceBuilder<ProjectResource> WithReference(this ResourceBuilder<ProjectResource> builder, ResourceBuilder<OnnxRuntimeResource> onnxRuntime)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(onnxRuntime);
+        builder.Resource.RunModeEnvironment.Add(_ => new("OnnxRuntime__LibraryPath", onnxRuntime.Resource.LibraryPath));
+        return builder.WaitForCompletion(onnxRuntime);
+    }
 }

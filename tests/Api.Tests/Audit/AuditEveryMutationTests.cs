@@ -184,9 +184,16 @@ public sealed class AuditEveryMutationTests
             ("POST /api/v1/account/mfa/disable", () => Post("/api/v1/account/mfa/disable", new { code = totp.GenerateForStep(key, totp.CurrentStep + 1) })),
         };
 
+        cases.Add(("POST /api/v1/ai/models/", () => Post("/api/v1/ai/models",
+            new { name = "audited-model", modelType = "logistic", onnx = Convert.ToBase64String(AiInference.Runtime.Modelling.Samples.LogisticModel.Random(4).Build()) })));
+        cases.Add(("POST /api/v1/ai/models/{name}/versions/{version}/activate", () => _owner.Client.PostAsync("/api/v1/ai/models/audited-model/versions/1/activate", null)));
+
         // POSTs that change nothing (a preview renders and stores nothing): they must write no entry.
         var readOnly = new List<(string Route, Func<Task<HttpResponseMessage>> Call)>
         {
+            // A prediction changes no data of the organization (AiInference logs it in ai_predictions, not the audit trail).
+            ("POST /api/v1/ai/models/{name}/infer", () => Api.Tests.Ai.AiModelsApiTests.InferAsync(_owner.Client, "audited-model",
+                new { inputs = new[] { new { name = "features", datatype = "FP32", shape = new[] { 1, 4 }, data = new float[4] } } })),
             ("POST /api/v1/email/templates/{templateKey}/{culture}/preview", () => Post("/api/v1/email/templates/welcome/en/preview", new { subject = "Hi {{userName}}" })),
         };
 

@@ -27,7 +27,7 @@ public sealed partial class CrossTenantTests
     private static Dictionary<string, string> _aIds = null!;
 
     /// <summary>Route parameters that are not an organization's resource: one value for both.</summary>
-    private static readonly Dictionary<string, string> Shared = new() { ["templateKey"] = "invitation", ["culture"] = "en" };
+    private static readonly Dictionary<string, string> Shared = new() { ["templateKey"] = "invitation", ["culture"] = "en", ["version"] = "1" };
 
     [ClassInitialize]
     public static async Task Start(TestContext context)
@@ -89,7 +89,7 @@ public sealed partial class CrossTenantTests
 
         // Lists of A never show B's rows.
         foreach (var list in new[] { "/api/v1/users", "/api/v1/roles", "/api/v1/api-keys", "/api/v1/security/ip-rules", "/api/v1/audit/logs", "/api/v1/audit/access-review", "/api/v1/account/sessions", "/api/v1/security/contacts", "/api/v1/invitations", "/api/v1/dead-letters", "/api/v1/notifications", "/api/v1/notifications/preferences", "/api/v1/webhooks/endpoints",
-            "/api/v1/email/messages", "/api/v1/email/templates", "/api/v1/email/templates/invitation/en", "/api/v1/workflows" })
+            "/api/v1/email/messages", "/api/v1/email/templates", "/api/v1/email/templates/invitation/en", "/api/v1/workflows", "/api/v1/ai/models" })
         {
             foreach (var (who, client) in new[] { ("member", _a.Client), ("api key", _aKey) })
             {
@@ -122,6 +122,7 @@ public sealed partial class CrossTenantTests
         var customized = await owner.Client.PutAsJsonAsync("/api/v1/email/templates/invitation/en", new { subject = marker + " {{roleName}}" });
         Assert.AreEqual(HttpStatusCode.OK, customized.StatusCode, await customized.Content.ReadAsStringAsync());
         var workflow = await WorkflowOfAsync(owner, tag);
+        await Api.Tests.Ai.AiModelsApiTests.UploadAndActivateAsync(owner.Client, $"model-{tag}", AiInference.Runtime.Modelling.Samples.LogisticModel.Random(4).Build());
         return new Dictionary<string, string>
         {
             ["userId"] = owner.UserId.ToString(),
@@ -141,6 +142,8 @@ public sealed partial class CrossTenantTests
             ["templateMarker"] = marker,
             ["workflowId"] = workflow.Id,
             ["executionId"] = workflow.ExecutionId,
+            // A model is named within its organization; the version (1) is in Shared.
+            ["name"] = $"model-{tag}",
         };
     }
 
@@ -224,7 +227,7 @@ public sealed partial class CrossTenantTests
     {
         var parts = new List<string>();
         foreach (var list in new[] { "/api/v1/users", "/api/v1/roles", "/api/v1/api-keys", "/api/v1/security/ip-rules", "/api/v1/account/sessions", "/api/v1/security/contacts", "/api/v1/invitations", "/api/v1/dead-letters", "/api/v1/notifications",
-            "/api/v1/email/messages", "/api/v1/email/templates", "/api/v1/email/templates/invitation/en", "/api/v1/workflows" })
+            "/api/v1/email/messages", "/api/v1/email/templates", "/api/v1/email/templates/invitation/en", "/api/v1/workflows", "/api/v1/ai/models" })
         {
             var json = JsonDocument.Parse(await _b.Client.GetStringAsync(list)).RootElement;
             // Last-used and last-seen times move with B's own reads; compare everything else.

@@ -1,0 +1,32 @@
+using AiInference.Models;
+using AiInference.Predictions;
+using AiInference.Runtime;
+using AiInference.Serving;
+using Microsoft.Extensions.Options;
+using Platform.Ai;
+using Platform.Data;
+
+namespace AiInference.Extensions;
+
+/// <summary>Registers model serving: the ONNX Runtime, the model repository and its loader, batching, the prediction log.</summary>
+internal static class ServingServices
+{
+    public static WebApplicationBuilder AddModelServing(this WebApplicationBuilder builder)
+    {
+        builder.AddPlatformDatabase();
+        builder.Services.AddOptions<ModelServingOptions>().BindConfiguration(ModelServingOptions.SectionName);
+        builder.Services.AddOptions<ServiceTokenOptions>().BindConfiguration(ServiceTokenOptions.SectionName);
+        builder.Services.AddSingleton(sp => new ServiceTokens(sp.GetRequiredService<IOptions<ServiceTokenOptions>>().Value));
+        // OnnxRuntime:LibraryPath, else libonnxruntime.so.1 next to the service (copied there by the build when cached).
+        builder.Services.AddSingleton(sp => OnnxRuntime.Load(sp.GetRequiredService<IConfiguration>()["OnnxRuntime:LibraryPath"]));
+        builder.Services.AddSingleton<AiModelStore>();
+        builder.Services.AddSingleton<AiPredictionStore>();
+        builder.Services.AddSingleton<InferenceMetrics>();
+        builder.Services.AddSingleton<ServedModels>();
+        builder.Services.AddSingleton<PredictionLog>();
+        builder.Services.AddSingleton<ServiceTokenFilter>();
+        builder.Services.AddHostedService<ModelLoader>();
+        builder.Services.AddHostedService<PredictionLogWriter>();
+        return builder;
+    }
+}
