@@ -21,6 +21,8 @@ public static class AccountApi
         var api = app.MapGroup("/api/v1/account").WithTags("Account").RequireSignedInUser();
 
         api.MapGet("/", GetMeAsync).WithName("GetMyAccount").WithSummary("The signed-in user and the current organization.");
+        api.MapGet("/permissions", ListMyPermissionsAsync).WithName("ListMyPermissions")
+            .WithSummary("The permissions I hold in the current organization, so a client shows only what I may do.");
         api.MapGet("/sessions", ListSessionsAsync).WithName("ListMySessions").WithSummary("My active sessions in this organization (device, IP, last seen).");
         api.MapDelete("/sessions/{sessionId:guid}", RevokeSessionAsync).WithName("RevokeMySession").WithSummary("End one of my sessions.");
         api.MapPost("/logout", LogoutAsync).WithName("Logout").WithSummary("End the current session.");
@@ -91,6 +93,14 @@ public static class AccountApi
         return user is null
             ? TypedResults.NotFound()
             : TypedResults.Ok(new AccountResponse(user.Id, user.Email, user.DisplayName, user.TwoFactorEnabled, Guid.Parse(principal.FindFirst(PlatformClaims.Tenant)!.Value), SessionId(principal)));
+    }
+
+    public sealed record PermissionsResponse(IReadOnlyList<string> Permissions);
+
+    public static async Task<Ok<PermissionsResponse>> ListMyPermissionsAsync(ClaimsPrincipal principal, Platform.Access.PermissionEvaluator permissions, CancellationToken cancellationToken)
+    {
+        var held = await permissions.GetPermissionsAsync(Guid.Parse(principal.FindFirst(PlatformClaims.Tenant)!.Value), UserId(principal), cancellationToken);
+        return TypedResults.Ok(new PermissionsResponse([.. held.Order(StringComparer.Ordinal)]));
     }
 
     public static async Task<Ok<List<SessionResponse>>> ListSessionsAsync(ClaimsPrincipal principal, SessionService sessions, CancellationToken cancellationToken)
