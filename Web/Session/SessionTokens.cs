@@ -15,28 +15,36 @@ public sealed partial class SessionTokens(TokenStore store, AuthClient auth, IHt
     private static readonly SemaphoreSlim[] Locks = [.. Enumerable.Range(0, 64).Select(_ => new SemaphoreSlim(1, 1))];
     private static readonly TimeSpan RefreshAhead = TimeSpan.FromMinutes(1);
 
+    /// <summary>Refresh a minute before expiry, or in the last quarter of a token's life when it lives less than four minutes.</summary>
+    private bool IsDue(StoredTokens stored)
+    {
+        var lifetime = stored.Tokens.AccessTokenExpiresAt - stored.ObtainedAt;
+        var ahead = lifetime / 4 < RefreshAhead ? lifetime / 4 : RefreshAhead;
+        return stored.Tokens.AccessTokenExpiresAt - clock.GetUtcNow() <= ahead;
+    }
+
     /// <summary>A valid access token for the signed-in user.</summary>
     /// <exception cref="SessionExpiredException">There is no session, or the Api refused to refresh it.</exception>
     public async Task<string> GetAccessTokenAsync(CancellationToken cancellationToken = default)
     {
         var sessionId = httpContext.HttpContext?.User.FindFirstValue(SessionClaims.SessionId) ?? throw new SessionExpiredException();
-        var tokens = await store.GetAsync(sessionId, cancellationToken) ?? throw new SessionExpiredException();
-        if (tokens.AccessTokenExpiresAt - clock.GetUtcNow() > RefreshAhead)
+        var stored = await store.GetAsync(sessionId, cancellationToken) ?? throw new SessionExpiredException();
+        if (!IsDue(stored))
         {
-            return tokens.AccessToken;
+            return stored.Tokens.AccessToken;
         }
 
         var gate = Locks[(int)((uint)StringComparer.Ordinal.GetHashCode(sessionId) % Locks.Length)];
         await gate.WaitAsync(cancellationToken);
         try
         {
-            tokens = await store.GetAsync(sessionId, cancellationToken) ?? throw new SessionExpiredException();
-            if (tokens.AccessTokenExpiresAt - clock.GetUtcNow() > RefreshAhead)
+            stored = await store.GetAsync(sessionId, cancellationToken) ?? throw new SessionExpiredException();
+            if (!IsDue(stored))
             {
-                return tokens.AccessToken;
+                return stored.Tokens.AccessToken;
             }
 
-            var refreshed = await auth.RefreshAsync(tokens.RefreshToken, cancellationToken);
+            var refreshed = await auth.RefreshAsync(stored.Tokens.RefreshToken, cancellationToken);
             if (refreshed.Problem is { } problem)
             {
                 LogRefreshRefused(logger, sessionId[..8], problem.Status, problem.Code);

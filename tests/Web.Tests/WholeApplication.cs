@@ -21,6 +21,8 @@ public static class WholeApplication
     private static IPlaywright? _playwright;
     private static IBrowser? _browser;
 
+    public static TimeSpan AccessTokenLifetime { get; } = TimeSpan.FromSeconds(8);
+
     public static Uri Web { get; private set; } = null!;
 
     public static Uri Api { get; private set; } = null!;
@@ -44,6 +46,10 @@ public static class WholeApplication
         // Every browser here signs in from 127.0.0.1, one address for all tests, so the per-address
         // sign-in limit (10 a minute, tested in Api.Tests) is raised for this run.
         Environment.SetEnvironmentVariable("RateLimiting__Policies__auth__Limit", "1000");
+        Environment.SetEnvironmentVariable("RateLimiting__Anonymous__Limit", "1000");
+        // Access tokens live 8 s in this run, so every test's pages go through the front end's
+        // transparent refresh (due in the last quarter of a token's life), not only the test about it.
+        Environment.SetEnvironmentVariable("Identity__AccessTokenLifetime", AccessTokenLifetime.ToString());
         Mail = new Mailbox(mailFolder);
         ScreenshotFolder = Path.Combine(context.TestRunResultsDirectory ?? TestEnvironment.Root, "screenshots");
         Directory.CreateDirectory(ScreenshotFolder);
