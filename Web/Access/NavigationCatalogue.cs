@@ -18,6 +18,7 @@ public static class NavigationCatalogue
         new("/", "Nav.Home", null, Workspace),
         new("/organizations", "Nav.Organizations", null, Organization),
         new("/account", "Nav.Profile", null, MyAccount),
+        new("/account/password", "Nav.Password", null, MyAccount),
         new("/account/security", "Nav.Security", null, MyAccount),
         new("/account/sessions", "Nav.Sessions", null, MyAccount),
         new("/account/language", "Nav.Language", null, MyAccount),

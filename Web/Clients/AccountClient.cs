@@ -6,6 +6,12 @@ public sealed class AccountClient(HttpClient http) : ApiClient(http)
     public Task<ApiResult<Account>> GetAsync(CancellationToken cancellationToken = default) =>
         GetAsync<Account>("/api/v1/account", cancellationToken);
 
+    public Task<ApiResult<Account>> UpdateProfileAsync(string displayName, CancellationToken cancellationToken = default) =>
+        PutAsync<Account>("/api/v1/account", new { displayName }, cancellationToken);
+
+    public Task<ApiResult<Done>> ChangePasswordAsync(string currentPassword, string newPassword, CancellationToken cancellationToken = default) =>
+        PostAsync("/api/v1/account/password", new { currentPassword, newPassword }, cancellationToken);
+
     public Task<ApiResult<HeldPermissions>> PermissionsAsync(CancellationToken cancellationToken = default) =>
         GetAsync<HeldPermissions>("/api/v1/account/permissions", cancellationToken);
 

@@ -26,6 +26,9 @@ public abstract class ApiClient(HttpClient http)
     protected Task<ApiResult<Done>> PutAsync(string path, object? body, CancellationToken cancellationToken) =>
         SendAsync<Done>(HttpMethod.Put, path, body, cancellationToken);
 
+    protected Task<ApiResult<T>> PutAsync<T>(string path, object? body, CancellationToken cancellationToken) =>
+        SendAsync<T>(HttpMethod.Put, path, body, cancellationToken);
+
     private async Task<ApiResult<T>> SendAsync<T>(HttpMethod method, string path, object? body, CancellationToken cancellationToken)
     {
         using var request = new HttpRequestMessage(method, new Uri(path, UriKind.Relative));

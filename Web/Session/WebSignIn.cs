@@ -45,6 +45,25 @@ public sealed class WebSignIn(TokenStore store, IHttpClientFactory httpClients, 
         return true;
     }
 
+    /// <summary>Shows a new display name from the next page on, keeping the session.</summary>
+    public async Task RenameAsync(string displayName)
+    {
+        var context = httpContext.HttpContext ?? throw new InvalidOperationException("Renaming needs an HTTP request.");
+        var result = await context.AuthenticateAsync(SessionClaims.Scheme);
+        if (result.Principal?.Identity is not ClaimsIdentity identity)
+        {
+            return;
+        }
+
+        if (identity.FindFirst(SessionClaims.Name) is { } old)
+        {
+            identity.RemoveClaim(old);
+        }
+
+        identity.AddClaim(new Claim(SessionClaims.Name, displayName));
+        await context.SignInAsync(SessionClaims.Scheme, result.Principal, result.Properties);
+    }
+
     /// <summary>Ends the session at the Api (best effort), forgets its tokens and clears the cookie.</summary>
     public async Task EndAsync(AccountClient account, CancellationToken cancellationToken = default)
     {
