@@ -16,6 +16,8 @@ public static class NavigationCatalogue
     public static IReadOnlyList<NavigationItem> Items { get; } =
     [
         new("/", "Nav.Home", null, Workspace),
+        new("/users", "Nav.Users", Platform.Access.Permissions.Users.Read, Organization),
+        new("/roles", "Nav.Roles", Platform.Access.Permissions.Roles.Read, Organization),
         new("/organizations", "Nav.Organizations", null, Organization),
         new("/account", "Nav.Profile", null, MyAccount),
         new("/account/password", "Nav.Password", null, MyAccount),

@@ -62,6 +62,7 @@ public static class FrontEndServices
         services.AddHttpClient<AuthClient>(client => client.BaseAddress = ApiAddress).AddHttpMessageHandler<BrowserHeadersHandler>();
         services.AddHttpClient(WebSignIn.BareApiClient, client => client.BaseAddress = ApiAddress).AddHttpMessageHandler<BrowserHeadersHandler>();
         services.AddSignedInApiClient<AccountClient>();
+        services.AddSignedInApiClient<MembersClient>();
         return builder;
     }
 
