@@ -16,6 +16,7 @@ public static class NavigationCatalogue
     public static IReadOnlyList<NavigationItem> Items { get; } =
     [
         new("/", "Nav.Home", null, Workspace),
+        new("/notifications", "Nav.Notifications", null, Workspace),
         new("/users", "Nav.Users", Platform.Access.Permissions.Users.Read, Organization),
         new("/roles", "Nav.Roles", Platform.Access.Permissions.Roles.Read, Organization),
         new("/organizations", "Nav.Organizations", null, Organization),

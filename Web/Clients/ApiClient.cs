@@ -11,6 +11,9 @@ public abstract class ApiClient(HttpClient http)
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
+    /// <summary>The underlying client, for calls that are not one JSON request and answer (streams).</summary>
+    protected HttpClient Http { get; } = http;
+
     protected Task<ApiResult<T>> GetAsync<T>(string path, CancellationToken cancellationToken) =>
         SendAsync<T>(HttpMethod.Get, path, null, cancellationToken);
 
@@ -39,7 +42,7 @@ public abstract class ApiClient(HttpClient http)
 
         try
         {
-            using var response = await http.SendAsync(request, cancellationToken);
+            using var response = await Http.SendAsync(request, cancellationToken);
             if (!response.IsSuccessStatusCode)
             {
                 return await ApiProblem.ReadAsync(response, cancellationToken);

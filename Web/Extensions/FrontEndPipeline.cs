@@ -1,4 +1,5 @@
 using Web.Components;
+using Web.Notifications;
 using Web.Preferences;
 using Web.Session;
 
@@ -22,6 +23,7 @@ public static class FrontEndPipeline
         app.MapDefaultEndpoints();
         app.MapPreferenceEndpoints();
         app.MapSessionEndpoints();
+        app.MapNotificationStream();
         app.MapRazorComponents<App>();
         return app;
     }

@@ -63,6 +63,7 @@ public static class FrontEndServices
         services.AddHttpClient(WebSignIn.BareApiClient, client => client.BaseAddress = ApiAddress).AddHttpMessageHandler<BrowserHeadersHandler>();
         services.AddSignedInApiClient<AccountClient>();
         services.AddSignedInApiClient<MembersClient>();
+        services.AddSignedInApiClient<NotificationsClient>();
         return builder;
     }
 

@@ -106,7 +106,4 @@ public static class WholeApplication
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = path, FullPage = true });
         context.AddResultFile(path);
     }
-
-    /// <summary>The AppHost's and services' output, for a failing test's message.</summary>
-    public static string RecentOutput => string.Join('\n', Output.ToString().Split('\n').TakeLast(60));
 }
