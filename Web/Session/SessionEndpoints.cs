@@ -9,7 +9,8 @@ public static class SessionEndpoints
 {
     public static IEndpointRouteBuilder MapSessionEndpoints(this IEndpointRouteBuilder app)
     {
-        app.MapPost("/sign-out", SignOutAsync).WithName("SignOut");
+        // It binds no form field, so antiforgery is asked for explicitly: no other site can sign a reader out.
+        app.MapPost("/sign-out", SignOutAsync).WithName("SignOut").WithMetadata(new Microsoft.AspNetCore.Antiforgery.RequireAntiforgeryTokenAttribute());
         app.MapPost("/organizations/switch", SwitchAsync).WithName("SwitchOrganization").RequireAuthorization();
         return app;
     }
