@@ -62,6 +62,8 @@ public static class WholeApplication
         _app.Log = new ConsoleLog(TextWriter.Synchronized(Output), useColor: false);
         await _app.StartAsync(context.CancellationToken);
 
+        // The suite's other assemblies run beside this one on two cores: pages get time to answer.
+        Assertions.SetDefaultExpectTimeout(15_000);
         _playwright = await Playwright.CreateAsync();
         _browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
         {
