@@ -1,6 +1,8 @@
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.DataProtection.KeyManagement;
+using Microsoft.Extensions.Options;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Localization;
 using Platform.Caching;
@@ -33,6 +35,8 @@ public static class FrontEndServices
         // Tokens live in Redis (shared by Web replicas); the data-protection key ring protects the cookie and those entries.
         builder.AddRedisClient("redis");
         services.AddDataProtection().SetApplicationName("business-platform-web");
+        services.AddSingleton<IConfigureOptions<KeyManagementOptions>>(provider => new ConfigureOptions<KeyManagementOptions>(
+            options => options.XmlRepository = new RedisKeyRing(provider.GetRequiredService<RedisClient>())));
         services.AddSingleton<TokenStore>();
         services.AddTransient<SessionTokens>();
         services.AddScoped<WebSignIn>();
