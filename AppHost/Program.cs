@@ -33,10 +33,18 @@ var workers = builder.AddProject<Projects.Workers>("workers", port: 5082)
     .WithReference(redis).WaitFor(redis)
     .WaitForCompletion(migrations);
 
-// Front end
-builder.AddProject<Projects.Web>("web", port: 5080)
+// Front end: a backend-for-frontend whose sessions (the Api tokens) live in Redis.
+var web = builder.AddProject<Projects.Web>("web", port: 5080)
     .WithReference(api).WaitFor(api)
+    .WithReference(redis).WaitFor(redis)
     .WithExternalHttpEndpoints();
+
+if (!builder.ExecutionContext.IsPublishMode)
+{
+    // Links in emails (confirm your address, alerts) open the local front end; in Azure, set Email__AppBaseUrl to its public address.
+    api.WithEnvironment("Email__AppBaseUrl", web.Resource.Url);
+    workers.WithEnvironment("Email__AppBaseUrl", web.Resource.Url);
+}
 
 if (builder.ExecutionContext.IsPublishMode)
 {

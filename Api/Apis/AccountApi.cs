@@ -10,6 +10,7 @@ using Platform.Identity.Mfa;
 using Platform.Identity.Sessions;
 using Microsoft.EntityFrameworkCore;
 using Platform.Identity.Tokens;
+using Platform.RateLimiting;
 
 namespace Api.Apis;
 
@@ -21,6 +22,12 @@ public static class AccountApi
         var api = app.MapGroup("/api/v1/account").WithTags("Account").RequireSignedInUser();
 
         api.MapGet("/", GetMeAsync).WithName("GetMyAccount").WithSummary("The signed-in user and the current organization.");
+        api.MapPut("/", UpdateProfileAsync).WithName("UpdateMyProfile").WithSummary("Change my display name.");
+        api.MapPost("/password", ChangePasswordAsync).WithName("ChangeMyPassword")
+            .WithSummary("Change my password with the current one; my other sessions in this organization end.")
+            .WithRateLimitPolicy(RateLimitOptions.AuthPolicy);
+        api.MapGet("/permissions", ListMyPermissionsAsync).WithName("ListMyPermissions")
+            .WithSummary("The permissions I hold in the current organization, so a client shows only what I may do.");
         api.MapGet("/sessions", ListSessionsAsync).WithName("ListMySessions").WithSummary("My active sessions in this organization (device, IP, last seen).");
         api.MapDelete("/sessions/{sessionId:guid}", RevokeSessionAsync).WithName("RevokeMySession").WithSummary("End one of my sessions.");
         api.MapPost("/logout", LogoutAsync).WithName("Logout").WithSummary("End the current session.");
@@ -91,6 +98,62 @@ public static class AccountApi
         return user is null
             ? TypedResults.NotFound()
             : TypedResults.Ok(new AccountResponse(user.Id, user.Email, user.DisplayName, user.TwoFactorEnabled, Guid.Parse(principal.FindFirst(PlatformClaims.Tenant)!.Value), SessionId(principal)));
+    }
+
+    public sealed record ProfileRequest(string DisplayName);
+
+    public sealed record ChangePasswordRequest(string CurrentPassword, string NewPassword);
+
+    public static async Task<Ok<AccountResponse>> UpdateProfileAsync(
+        ProfileRequest request, ClaimsPrincipal principal, UserManager<PlatformUser> users, PlatformDbContext db, AuditTrail audit, CancellationToken cancellationToken)
+    {
+        var name = request.DisplayName?.Trim() ?? "";
+        if (name.Length is 0 or > 200)
+        {
+            throw Platform.Validation.ValidationFailedException.For("displayName", "Enter your name (1 to 200 characters).");
+        }
+
+        var user = (await users.FindByIdAsync(UserId(principal).ToString()))!;
+        var before = user.DisplayName;
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        user.DisplayName = name;
+        await users.UpdateAsync(user);
+        await audit.RecordAsync("user.profile_updated", "user", user.Id.ToString(), before: new { displayName = before }, after: new { displayName = name }, cancellationToken: cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return TypedResults.Ok(new AccountResponse(user.Id, user.Email, user.DisplayName, user.TwoFactorEnabled, Guid.Parse(principal.FindFirst(PlatformClaims.Tenant)!.Value), SessionId(principal)));
+    }
+
+    public static async Task<NoContent> ChangePasswordAsync(
+        ChangePasswordRequest request, ClaimsPrincipal principal, UserManager<PlatformUser> users, SessionService sessions, PlatformDbContext db, AuditTrail audit, EmailService email, CancellationToken cancellationToken)
+    {
+        var user = (await users.FindByIdAsync(UserId(principal).ToString()))!;
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        var result = await users.ChangePasswordAsync(user, request.CurrentPassword ?? "", request.NewPassword ?? "");
+        if (!result.Succeeded)
+        {
+            throw result.Errors.Any(e => e.Code == nameof(IdentityErrorDescriber.PasswordMismatch))
+                ? Platform.Validation.ValidationFailedException.For("currentPassword", "The current password is not correct.")
+                : new Platform.Validation.ValidationFailedException(new Dictionary<string, string[]> { ["newPassword"] = [.. result.Errors.Select(e => e.Description)] });
+        }
+
+        // Whoever else held a session with the old password loses it; this one stays.
+        foreach (var other in (await sessions.ListAsync(user.Id, cancellationToken)).Where(s => s.Id != SessionId(principal)))
+        {
+            await sessions.RevokeAsync(user.Id, other.Id, "password changed", cancellationToken);
+        }
+
+        await audit.RecordAsync("user.password_changed", "user", user.Id.ToString(), isSecurityEvent: true, cancellationToken: cancellationToken);
+        await NoticeAsync(email, db, principal, user, EmailTemplates.PasswordChanged, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return TypedResults.NoContent();
+    }
+
+    public sealed record PermissionsResponse(IReadOnlyList<string> Permissions);
+
+    public static async Task<Ok<PermissionsResponse>> ListMyPermissionsAsync(ClaimsPrincipal principal, Platform.Access.PermissionEvaluator permissions, CancellationToken cancellationToken)
+    {
+        var held = await permissions.GetPermissionsAsync(Guid.Parse(principal.FindFirst(PlatformClaims.Tenant)!.Value), UserId(principal), cancellationToken);
+        return TypedResults.Ok(new PermissionsResponse([.. held.Order(StringComparer.Ordinal)]));
     }
 
     public static async Task<Ok<List<SessionResponse>>> ListSessionsAsync(ClaimsPrincipal principal, SessionService sessions, CancellationToken cancellationToken)

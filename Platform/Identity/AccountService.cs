@@ -103,6 +103,8 @@ public sealed partial class AccountService(
             ["userName"] = owner.DisplayName,
             ["userId"] = owner.Id,
             ["code"] = token,
+            // The web front end's landing page confirms with one click; absent when Email:AppBaseUrl is not set.
+            ["confirmUrl"] = email.AppLink($"/confirm-email?user={owner.Id}&code={Uri.EscapeDataString(token)}"),
         }), cancellationToken).ConfigureAwait(false);
         return (organization, owner);
     }

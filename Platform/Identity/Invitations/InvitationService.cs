@@ -89,6 +89,8 @@ public sealed class InvitationService(
             ["expiresInDays"] = (int)Math.Round(options.Value.InvitationLifetime.TotalDays),
             ["code"] = token.ToString(),
             ["inviterName"] = string.IsNullOrWhiteSpace(inviter?.DisplayName) ? null : inviter.DisplayName,
+            // The web front end's page with the code filled in; absent when Email:AppBaseUrl is not set.
+            ["acceptUrl"] = email.AppLink($"/accept-invitation?code={Uri.EscapeDataString(token.ToString())}"),
         }), cancellationToken).ConfigureAwait(false);
         return invitation;
     }

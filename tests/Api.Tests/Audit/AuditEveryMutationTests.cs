@@ -182,6 +182,9 @@ public sealed class AuditEveryMutationTests
             ("POST /api/v1/account/mfa/enable", () => Post("/api/v1/account/mfa/enable", new { code = totp.GenerateForStep(key, totp.CurrentStep - 1) })),
             ("POST /api/v1/account/mfa/recovery-codes", () => Post("/api/v1/account/mfa/recovery-codes", new { code = totp.GenerateForStep(key, totp.CurrentStep) })),
             ("POST /api/v1/account/mfa/disable", () => Post("/api/v1/account/mfa/disable", new { code = totp.GenerateForStep(key, totp.CurrentStep + 1) })),
+            ("PUT /api/v1/account/", () => Put("/api/v1/account", new { displayName = "Renamed owner" })),
+            // Last: later cases sign in again with the owner's password.
+            ("POST /api/v1/account/password", () => Post("/api/v1/account/password", new { currentPassword = _owner.Password, newPassword = "a different long passphrase" })),
         };
 
         cases.Add(("POST /api/v1/ai/models/", () => Post("/api/v1/ai/models",
