@@ -47,6 +47,7 @@ public sealed class SessionService(PlatformDbContext db, TenantContext tenant, A
             UserId = user.Id,
             CreatedAt = now,
             LastSeenAt = now,
+            UsedSecondFactor = usedSecondFactor,
             Ip = ip,
             UserAgent = userAgent is { Length: > 512 } ? userAgent[..512] : userAgent,
         };
@@ -105,7 +106,7 @@ public sealed class SessionService(PlatformDbContext db, TenantContext tenant, A
         await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         tenant.SetUser(user.Id);
-        var (access, accessExpires) = await issuer.IssueAsync(user.Id, token.TenantId, session.Id, user.Email, user.DisplayName, usedSecondFactor: false, cancellationToken).ConfigureAwait(false);
+        var (access, accessExpires) = await issuer.IssueAsync(user.Id, token.TenantId, session.Id, user.Email, user.DisplayName, session.UsedSecondFactor, cancellationToken).ConfigureAwait(false);
         return (RefreshOutcome.Refreshed, new TokenPair(access, accessExpires, next.Token, next.ExpiresAt, session.Id), session);
     }
 

@@ -16,6 +16,9 @@ public sealed class UserSession : ITenantOwned
 
     public DateTimeOffset LastSeenAt { get; set; }
 
+    /// <summary>Signed in with a second factor: every access token of the session says so, refreshed ones too.</summary>
+    public bool UsedSecondFactor { get; set; }
+
     public IPAddress? Ip { get; set; }
 
     public string? UserAgent { get; set; }

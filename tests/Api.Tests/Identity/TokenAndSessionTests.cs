@@ -154,8 +154,21 @@ public sealed class TokenAndSessionTests
 
         var withRecovery = await client.PostAsJsonAsync("/api/v1/auth/login", new { email = owner.Email, password = owner.Password, recoveryCode = recovery });
         Assert.AreEqual(HttpStatusCode.OK, withRecovery.StatusCode);
+        var signedIn = await withRecovery.Content.ReadFromJsonAsync<JsonElement>();
+        CollectionAssert.Contains(Methods(signedIn.GetProperty("accessToken").GetString()!), "mfa");
+        var refreshed = await RefreshAsync(client, signedIn.GetProperty("refreshToken").GetString()!);
+        CollectionAssert.Contains(Methods(refreshed.GetProperty("accessToken").GetString()!), "mfa", "a refreshed token still says the session used a second factor");
         var recoveryAgain = await client.PostAsJsonAsync("/api/v1/auth/login", new { email = owner.Email, password = owner.Password, recoveryCode = recovery });
         Assert.AreEqual(HttpStatusCode.Unauthorized, recoveryAgain.StatusCode);
+    }
+
+    /// <summary>The authentication methods (<c>amr</c>) an access token states, read from its payload.</summary>
+    private static List<string> Methods(string accessToken)
+    {
+        var payload = accessToken.Split('.')[1].Replace('-', '+').Replace('_', '/');
+        var json = JsonDocument.Parse(Convert.FromBase64String(payload.PadRight(payload.Length + ((4 - (payload.Length % 4)) % 4), '='))).RootElement;
+        var amr = json.GetProperty("amr");
+        return amr.ValueKind == JsonValueKind.Array ? [.. amr.EnumerateArray().Select(m => m.GetString()!)] : [amr.GetString()!];
     }
 
     private static async Task<JsonElement> RefreshAsync(HttpClient client, string refreshToken)
