@@ -78,6 +78,51 @@ public sealed partial class PostgresQueueTransport(NpgsqlDataSource dataSource, 
         FOR UPDATE OF q SKIP LOCKED
         """;
 
+    /// <summary>
+    /// A claim by lock (<see cref="ClaimAsync"/>): each organization with due messages, in a window of at most $2 − 1 of
+    /// them after $3, and the platform's own messages, lock an equal share of the batch, their oldest first. Organizations
+    /// past the window take their turn in the next claim, which starts after it. Columns 11–13: the share, the window's
+    /// last organization, and whether the window was full.
+    /// </summary>
+    private const string LockedClaimSql =
+        """
+        WITH RECURSIVE tenants (tenant_id, n) AS (
+            -- A loose index scan landing on each organization's newest message (queue_messages_newest), which is live,
+            -- rather than its oldest, which are dead once handled.
+            (SELECT tenant_id, 1 FROM queue_messages WHERE queue = $1 AND tenant_id > $3 ORDER BY tenant_id, id DESC LIMIT 1)
+            UNION ALL
+            SELECT (SELECT q.tenant_id FROM queue_messages q WHERE q.queue = $1 AND q.tenant_id > t.tenant_id ORDER BY q.tenant_id, q.id DESC LIMIT 1), t.n + 1
+            FROM tenants t WHERE t.tenant_id IS NOT NULL AND t.n < $2 - 1),
+        window_ AS (
+            SELECT count(tenant_id)::int AS organizations, (SELECT tenant_id FROM tenants WHERE tenant_id IS NOT NULL ORDER BY n DESC LIMIT 1) AS last
+            FROM tenants),
+        share AS (
+            SELECT greatest(1, $2 / greatest(1, w.organizations
+                + (EXISTS (SELECT FROM queue_messages WHERE queue = $1 AND tenant_id IS NULL AND available_at <= now()))::int))::int AS n
+            FROM window_ w),
+        organizations AS (
+            SELECT m.* FROM tenants t CROSS JOIN LATERAL (
+                SELECT q.* FROM queue_messages q
+                WHERE q.queue = $1 AND q.tenant_id = t.tenant_id AND q.available_at <= now()
+                ORDER BY q.priority DESC, q.available_at, q.id
+                LIMIT (SELECT n FROM share)
+                FOR UPDATE SKIP LOCKED) m
+            WHERE t.tenant_id IS NOT NULL),
+        platform AS (
+            SELECT q.* FROM queue_messages q
+            WHERE q.queue = $1 AND q.tenant_id IS NULL AND q.available_at <= now()
+            ORDER BY q.priority DESC, q.available_at, q.id
+            LIMIT (SELECT n FROM share)
+            FOR UPDATE SKIP LOCKED),
+        claimed AS (SELECT * FROM organizations UNION ALL SELECT * FROM platform)
+        SELECT c.id, c.queue, c.message_id, c.tenant_id, c.type, c.payload::text, c.priority, c.attempts + 1, '00000000-0000-0000-0000-000000000000'::uuid, c.enqueued_at,
+               s.n, w.last, w.organizations >= $2 - 1
+        FROM claimed c CROSS JOIN share s CROSS JOIN window_ w
+        -- Priority first; within a priority, organizations take turns.
+        ORDER BY c.priority DESC, row_number() OVER (PARTITION BY c.tenant_id ORDER BY c.priority DESC, c.available_at, c.id), c.tenant_id NULLS LAST
+        """;
+
+    private readonly ConcurrentDictionary<string, Guid> _windows = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, SemaphoreSlim> _arrivals = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _stopping = new();
     private readonly Lock _listenerGate = new();
@@ -182,24 +227,20 @@ public sealed partial class PostgresQueueTransport(NpgsqlDataSource dataSource, 
     public async Task<IReadOnlyList<ReceivedMessage>> ClaimAsync(
         NpgsqlConnection connection, NpgsqlTransaction transaction, string queue, int maxMessages, CancellationToken cancellationToken = default)
     {
-        ArgumentOutOfRangeException.ThrowIfLessThan(maxMessages, 1);
-        await using var batch = SystemBatch(
-            connection,
-            $"""
-            {FairTurnsSql},
-            claimed AS ({LockDue("q.*, o.turn")})
-            SELECT id, queue, message_id, tenant_id, type, payload::text, priority, attempts + 1, '{Guid.Empty}'::uuid, enqueued_at FROM claimed
-            ORDER BY turn
-            """,
-            queue,
-            maxMessages);
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxMessages, 2);
+        var after = _windows.GetValueOrDefault(queue);
+        await using var batch = SystemBatch(connection, LockedClaimSql, queue, maxMessages, after);
         batch.Transaction = transaction;
         batch.BatchCommands.Insert(1, IndexPlansOnly(true));
         batch.BatchCommands.Add(IndexPlansOnly(false)); // the handlers' statements that follow are planned as usual
-        var claimed = await ReadMessagesAsync(batch, maxMessages, cancellationToken).ConfigureAwait(false);
-        if (claimed.Count == maxMessages)
+        var window = new ClaimWindow();
+        var claimed = await ReadMessagesAsync(batch, maxMessages, cancellationToken, window.Read).ConfigureAwait(false);
+
+        // The next claim starts after this one's last organization when it could not look at them all, else at the start.
+        _windows[queue] = window.Full ? window.Last : Guid.Empty;
+        if (claimed.GroupBy(m => m.TenantId).Any(group => group.Count() >= window.Share))
         {
-            Wake(queue);
+            Wake(queue); // an organization had more than its share waiting: another consumer may as well take it
         }
 
         return claimed;
@@ -310,13 +351,14 @@ public sealed partial class PostgresQueueTransport(NpgsqlDataSource dataSource, 
         return command;
     }
 
-    private static async Task<List<ReceivedMessage>> ReadMessagesAsync(NpgsqlBatch batch, int capacity, CancellationToken cancellationToken)
+    private static async Task<List<ReceivedMessage>> ReadMessagesAsync(
+        NpgsqlBatch batch, int capacity, CancellationToken cancellationToken, Action<NpgsqlDataReader>? readRest = null)
     {
         const int Columns = 10;
         var messages = new List<ReceivedMessage>(capacity);
         await using var reader = await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         // Settings applied before the claim (set_config) answer with a row of their own: skip to the claim's result.
-        while (reader.FieldCount != Columns && await reader.NextResultAsync(cancellationToken).ConfigureAwait(false))
+        while (reader.FieldCount < Columns && await reader.NextResultAsync(cancellationToken).ConfigureAwait(false))
         {
         }
 
@@ -326,9 +368,27 @@ public sealed partial class PostgresQueueTransport(NpgsqlDataSource dataSource, 
                 reader.GetInt64(0), reader.GetString(1), reader.GetGuid(2), reader.IsDBNull(3) ? null : reader.GetGuid(3),
                 reader.GetString(4), reader.GetString(5), reader.GetInt16(6), reader.GetInt32(7), reader.GetGuid(8),
                 reader.GetFieldValue<DateTimeOffset>(9)));
+            readRest?.Invoke(reader);
         }
 
         return messages;
+    }
+
+    /// <summary>What a locked claim says beside its messages (the same on every row).</summary>
+    private sealed class ClaimWindow
+    {
+        public int Share { get; private set; } = int.MaxValue;
+
+        public Guid Last { get; private set; }
+
+        public bool Full { get; private set; }
+
+        public void Read(NpgsqlDataReader reader)
+        {
+            Share = reader.GetInt32(10);
+            Last = reader.IsDBNull(11) ? Guid.Empty : reader.GetGuid(11);
+            Full = reader.GetBoolean(12);
+        }
     }
 
     /// <summary>

@@ -235,6 +235,59 @@ public sealed class PostgresQueueTests
     }
 
     [TestMethod]
+    public async Task A_locked_claim_gives_every_organization_and_the_platform_an_equal_share()
+    {
+        const string Queue = "fairness-locked";
+        var (noisy, quiet) = (await _db.CreateOrganizationAsync(), await _db.CreateOrganizationAsync());
+        var backlog = Enumerable.Range(0, 500).Select(_ => new OutgoingMessage(Guid.CreateVersion7(), noisy, "test.noisy", "{}")).ToArray();
+        await _db.Transport.SendAsync(Queue, backlog);
+        var late = Enumerable.Range(0, 3).Select(_ => new OutgoingMessage(Guid.CreateVersion7(), quiet, "test.quiet", "{}")).ToArray();
+        await _db.Transport.SendAsync(Queue, late);
+        await _db.Transport.SendAsync(Queue, [new OutgoingMessage(Guid.CreateVersion7(), null, "test.platform", "{}")]);
+        var consumer = _db.Consumer("fair-worker", Queue, MessagingDatabase.Options(o => o.SharedTransactionBatchSize = 10), sharedTransaction: true);
+        var handled = new List<ReceivedMessage>();
+
+        await consumer.ProcessOnceAsync((m, ctx, ct) =>
+        {
+            handled.Add(m);
+            return Task.CompletedTask;
+        });
+
+        CollectionAssert.IsSubsetOf(late.Select(m => m.MessageId).ToArray(), handled.Select(m => m.MessageId).ToArray(), "the quiet organization's messages come in the first claim");
+        Assert.AreEqual(1, handled.Count(m => m.TenantId is null), "platform messages take turns too");
+        var noisyTaken = handled.Where(m => m.TenantId == noisy).Select(m => m.MessageId).ToArray();
+        Assert.AreEqual(10 / 3, noisyTaken.Length, "the noisy organization gets its share of the batch, no more");
+        CollectionAssert.AreEqual(backlog.Take(noisyTaken.Length).Select(m => m.MessageId).ToArray(), noisyTaken, "each organization's own messages stay in order");
+    }
+
+    [TestMethod]
+    public async Task With_more_organizations_waiting_than_a_claim_takes_the_next_claim_goes_on_from_where_the_last_stopped()
+    {
+        const string Queue = "fairness-window";
+        var organizations = new List<Guid>();
+        for (var i = 0; i < 5; i++)
+        {
+            var organization = await _db.CreateOrganizationAsync();
+            organizations.Add(organization);
+            await _db.Transport.SendAsync(Queue, [.. Enumerable.Range(0, 20).Select(_ => new OutgoingMessage(Guid.CreateVersion7(), organization, "test.window", "{}"))]);
+        }
+
+        // A batch of 4 looks at 3 organizations at a time.
+        var consumer = _db.Consumer("window-worker", Queue, MessagingDatabase.Options(o => o.SharedTransactionBatchSize = 4), sharedTransaction: true);
+        var served = new HashSet<Guid>();
+        for (var claim = 0; claim < 2; claim++)
+        {
+            await consumer.ProcessOnceAsync((m, ctx, ct) =>
+            {
+                served.Add(m.TenantId!.Value);
+                return Task.CompletedTask;
+            });
+        }
+
+        CollectionAssert.AreEquivalent(organizations, served.ToList(), "two claims reach all five organizations");
+    }
+
+    [TestMethod]
     public async Task Deleting_an_organization_takes_its_queued_messages_and_inbox_entries_and_no_one_elses()
     {
         const string Queue = "forgotten";
