@@ -218,12 +218,7 @@ public sealed class PostgresQueueTests
     public async Task One_organizations_backlog_does_not_starve_another()
     {
         const string Queue = "fairness";
-        var (noisy, quiet) = (await _db.CreateOrganizationAsync(), await _db.CreateOrganizationAsync());
-        var backlog = Enumerable.Range(0, 500).Select(_ => new OutgoingMessage(Guid.CreateVersion7(), noisy, "test.noisy", "{}")).ToArray();
-        await _db.Transport.SendAsync(Queue, backlog);
-        var late = Enumerable.Range(0, 3).Select(_ => new OutgoingMessage(Guid.CreateVersion7(), quiet, "test.quiet", "{}")).ToArray();
-        await _db.Transport.SendAsync(Queue, late);
-        await _db.Transport.SendAsync(Queue, [new OutgoingMessage(Guid.CreateVersion7(), null, "test.platform", "{}")]);
+        var (noisy, backlog, late) = await SendBacklogThenLateArrivalsAsync(Queue);
 
         var first = await _db.Transport.ReceiveAsync(Queue, 10, TimeSpan.FromMinutes(1));
 
@@ -234,16 +229,26 @@ public sealed class PostgresQueueTests
         CollectionAssert.AreEqual(backlog.Take(noisyTaken.Length).Select(m => m.MessageId).ToArray(), noisyTaken, "each organization's own messages stay in order");
     }
 
+    /// <summary>
+    /// 500 messages of a noisy organization, then 3 of a quiet one and 1 of the platform's own: what the noisy one sent
+    /// and what arrived late.
+    /// </summary>
+    private static async Task<(Guid Noisy, OutgoingMessage[] Backlog, OutgoingMessage[] Late)> SendBacklogThenLateArrivalsAsync(string queue)
+    {
+        var (noisy, quiet) = (await _db.CreateOrganizationAsync(), await _db.CreateOrganizationAsync());
+        var backlog = Enumerable.Range(0, 500).Select(_ => new OutgoingMessage(Guid.CreateVersion7(), noisy, "test.noisy", "{}")).ToArray();
+        await _db.Transport.SendAsync(queue, backlog);
+        var late = Enumerable.Range(0, 3).Select(_ => new OutgoingMessage(Guid.CreateVersion7(), quiet, "test.quiet", "{}")).ToArray();
+        await _db.Transport.SendAsync(queue, late);
+        await _db.Transport.SendAsync(queue, [new OutgoingMessage(Guid.CreateVersion7(), null, "test.platform", "{}")]);
+        return (noisy, backlog, late);
+    }
+
     [TestMethod]
     public async Task A_locked_claim_gives_every_organization_and_the_platform_an_equal_share()
     {
         const string Queue = "fairness-locked";
-        var (noisy, quiet) = (await _db.CreateOrganizationAsync(), await _db.CreateOrganizationAsync());
-        var backlog = Enumerable.Range(0, 500).Select(_ => new OutgoingMessage(Guid.CreateVersion7(), noisy, "test.noisy", "{}")).ToArray();
-        await _db.Transport.SendAsync(Queue, backlog);
-        var late = Enumerable.Range(0, 3).Select(_ => new OutgoingMessage(Guid.CreateVersion7(), quiet, "test.quiet", "{}")).ToArray();
-        await _db.Transport.SendAsync(Queue, late);
-        await _db.Transport.SendAsync(Queue, [new OutgoingMessage(Guid.CreateVersion7(), null, "test.platform", "{}")]);
+        var (noisy, backlog, late) = await SendBacklogThenLateArrivalsAsync(Queue);
         var consumer = _db.Consumer("fair-worker", Queue, MessagingDatabase.Options(o => o.SharedTransactionBatchSize = 10), sharedTransaction: true);
         var handled = new List<ReceivedMessage>();
 
