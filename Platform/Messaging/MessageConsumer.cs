@@ -51,7 +51,8 @@ public sealed partial class MessageConsumer(
 
     /// <summary>
     /// Consumes until cancelled. After a claim that did not fill a batch the queue is as good as empty, so the consumer
-    /// sleeps on the transport's wake-up instead of claiming again at once.
+    /// sleeps on the transport's wake-up instead of claiming again at once (a transport that saw more waiting leaves a
+    /// wake-up behind, so the sleep then ends at once).
     /// </summary>
     public async Task RunAsync(MessageHandler handler, CancellationToken cancellationToken)
     {
@@ -85,7 +86,6 @@ public sealed partial class MessageConsumer(
         }
 
         var messages = await transport.ReceiveAsync(Queue, BatchSize, _options.Lease, cancellationToken).ConfigureAwait(false);
-
         foreach (var message in messages)
         {
             await HandleAsync(message, handler, cancellationToken).ConfigureAwait(false);
