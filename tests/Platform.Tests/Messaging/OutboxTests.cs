@@ -146,6 +146,22 @@ public sealed class OutboxTests
     }
 
     [TestMethod]
+    public async Task An_event_the_relay_moves_wakes_a_consumer_waiting_on_its_queue()
+    {
+        const string Queue = "forward-wakeup";
+        var tenant = await _db.CreateOrganizationAsync();
+        await _db.Transport.WaitAsync(Queue, TimeSpan.FromMilliseconds(300)); // starts listening
+        var waiting = _db.Transport.WaitAsync(Queue, TimeSpan.FromSeconds(30));
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+
+        await _db.WriteEventAsync(tenant, IntegrationEvent.Create("customer.created", tenant, new { }));
+        Assert.IsGreaterThanOrEqualTo(1, await new OutboxRelay(_db.DataSource, _db.Transport, Routed(Queue)).RelayOnceAsync());
+        await waiting;
+
+        Assert.IsLessThan(TimeSpan.FromSeconds(10), waited.Elapsed, "woken by the move's notification, not by the 30 s timeout");
+    }
+
+    [TestMethod]
     public async Task Events_go_to_every_queue_whose_route_matches_their_type()
     {
         var tenant = await _db.CreateOrganizationAsync();
