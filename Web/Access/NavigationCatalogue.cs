@@ -20,6 +20,7 @@ public static class NavigationCatalogue
         new("/users", "Nav.Users", Platform.Access.Permissions.Users.Read, Organization),
         new("/roles", "Nav.Roles", Platform.Access.Permissions.Roles.Read, Organization),
         new("/organizations", "Nav.Organizations", null, Organization),
+        new("/api-keys", "Nav.ApiKeys", Platform.Access.Permissions.ApiKeys.Read, Organization),
         new("/account", "Nav.Profile", null, MyAccount),
         new("/account/password", "Nav.Password", null, MyAccount),
         new("/account/security", "Nav.Security", null, MyAccount),

@@ -68,6 +68,7 @@ public static class FrontEndServices
         services.AddSignedInApiClient<AccountClient>();
         services.AddSignedInApiClient<MembersClient>();
         services.AddSignedInApiClient<NotificationsClient>();
+        services.AddSignedInApiClient<ApiKeysClient>();
         return builder;
     }
 
