@@ -69,6 +69,7 @@ public static class FrontEndServices
         services.AddSignedInApiClient<MembersClient>();
         services.AddSignedInApiClient<NotificationsClient>();
         services.AddSignedInApiClient<ApiKeysClient>();
+        services.AddSignedInApiClient<DeadLettersClient>();
         return builder;
     }
 
