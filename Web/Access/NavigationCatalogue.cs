@@ -22,6 +22,7 @@ public static class NavigationCatalogue
         new("/organizations", "Nav.Organizations", null, Organization),
         new("/api-keys", "Nav.ApiKeys", Platform.Access.Permissions.ApiKeys.Read, Organization),
         new("/dead-letters", "Nav.DeadLetters", Platform.Access.Permissions.Messaging.DeadLettersRead, Organization),
+        new("/audit", "Nav.Audit", Platform.Access.Permissions.Audit.Read, Organization),
         new("/account", "Nav.Profile", null, MyAccount),
         new("/account/password", "Nav.Password", null, MyAccount),
         new("/account/security", "Nav.Security", null, MyAccount),

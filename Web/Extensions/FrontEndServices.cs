@@ -70,6 +70,7 @@ public static class FrontEndServices
         services.AddSignedInApiClient<NotificationsClient>();
         services.AddSignedInApiClient<ApiKeysClient>();
         services.AddSignedInApiClient<DeadLettersClient>();
+        services.AddSignedInApiClient<AuditClient>();
         return builder;
     }
 
