@@ -69,6 +69,17 @@ public sealed class AuditTests
         await Expect(noScript.Locator("#audit-rows > tr")).ToHaveCountAsync(1);
         await Expect(noScript.Locator("#action")).ToHaveValueAsync("api_key.created");
         await plain.CloseAsync();
+
+        // Arabic and dark: the page mirrors, its strings are translated, the filters stay in place.
+        await page.GetByTestId("culture-ar").ClickAsync();
+        await Expect(page.Locator("html")).ToHaveAttributeAsync("dir", "rtl");
+        await page.GetByTestId("theme-toggle").ClickAsync();
+        await Expect(page.Locator("html")).ToHaveAttributeAsync("data-theme", "dark");
+        await Expect(page.Locator("h1")).ToHaveTextAsync("سجل التدقيق");
+        await Expect(page.GetByTestId("audit-verify")).ToHaveAttributeAsync("data-valid", "true");
+        await Expect(page.Locator("#action")).ToHaveValueAsync("api_key.created");
+        await page.Locator("#audit-rows > tr").First.Locator("summary").ClickAsync();
+        await WholeApplication.ScreenshotAsync(page, TestContext, "audit-arabic-dark");
         await page.Context.CloseAsync();
     }
 }
