@@ -24,16 +24,21 @@ public sealed class ApiKeysTests
 
         // The Api's field errors beside their fields, the choices kept.
         await page.Locator("input[value='users.read']").CheckAsync();
+        await page.Locator("#expiresAt").FillAsync("2020-01-31");
         await page.GetByTestId("api-key-submit").ClickAsync();
         await Expect(page.Locator("[data-field-error=name]")).ToBeVisibleAsync();
+        await Expect(page.Locator("[data-field-error=expiresAt]")).ToBeVisibleAsync();
         await Expect(page.Locator("input[value='users.read']")).ToBeCheckedAsync();
 
+        var expiry = DateOnly.FromDateTime(DateTime.UtcNow.AddDays(30));
         await page.Locator("#name").FillAsync("Reporting");
+        await page.Locator("#expiresAt").FillAsync(expiry.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture));
         await page.GetByTestId("api-key-submit").ClickAsync();
         var key = (await page.GetByTestId("api-key-value").InnerTextAsync()).Trim();
         Assert.IsGreaterThan(20, key.Length, "the secret is shown");
         await Expect(page.Locator("[data-copy=api-key-value]")).ToBeVisibleAsync();
         await Expect(page.Locator("tr[data-key='Reporting'] [data-testid=api-key-status]")).ToHaveTextAsync("Active");
+        await Expect(page.Locator("tr[data-key='Reporting'] [data-testid=api-key-expires]")).ToHaveAttributeAsync("data-expires", expiry.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture));
         await WholeApplication.ScreenshotAsync(page, TestContext, "api-key-created");
 
         // A real call with the key, within its scope and outside it.
