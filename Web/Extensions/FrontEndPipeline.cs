@@ -1,3 +1,4 @@
+using Web.Audit;
 using Web.Components;
 using Web.Notifications;
 using Web.Preferences;
@@ -24,6 +25,7 @@ public static class FrontEndPipeline
         app.MapPreferenceEndpoints();
         app.MapSessionEndpoints();
         app.MapNotificationStream();
+        app.MapAuditExport();
         app.MapRazorComponents<App>();
         return app;
     }

@@ -68,6 +68,9 @@ public static class FrontEndServices
         services.AddSignedInApiClient<AccountClient>();
         services.AddSignedInApiClient<MembersClient>();
         services.AddSignedInApiClient<NotificationsClient>();
+        services.AddSignedInApiClient<ApiKeysClient>();
+        services.AddSignedInApiClient<DeadLettersClient>();
+        services.AddSignedInApiClient<AuditClient>();
         return builder;
     }
 

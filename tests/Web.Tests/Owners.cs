@@ -41,6 +41,27 @@ public static class Owners
         return (client, account.GetProperty("userId").GetGuid());
     }
 
+    /// <summary>A member of the owner's organization with a system role (e.g. "viewer"), invited and joined straight through the Api.</summary>
+    public static async Task<string> CreateMemberAsync(string ownerEmail, string roleName)
+    {
+        ArgumentNullException.ThrowIfNull(ownerEmail);
+        var email = $"{roleName}-{Guid.NewGuid():N}"[..(roleName.Length + 9)] + "@" + ownerEmail.Split('@')[1];
+        var (owner, _) = await ApiClientAsync(ownerEmail);
+        using (owner)
+        {
+            var roles = await owner.GetFromJsonAsync<System.Text.Json.JsonElement>("/api/v1/roles");
+            var roleId = roles.EnumerateArray().First(r => r.GetProperty("name").GetString() == roleName).GetProperty("id").GetGuid();
+            using var invited = await owner.PostAsJsonAsync("/api/v1/invitations", new { email, roleId });
+            Assert.IsTrue(invited.IsSuccessStatusCode, await invited.Content.ReadAsStringAsync());
+        }
+
+        var link = await WholeApplication.Mail.LinkAsync(email, "/accept-invitation");
+        var code = System.Web.HttpUtility.ParseQueryString(link.Query)["code"];
+        using var accepted = await Api.PostAsJsonAsync(new Uri(WholeApplication.Api, "/api/v1/auth/accept-invitation"), new { code, password = Password, displayName = "Member " + roleName });
+        Assert.IsTrue(accepted.IsSuccessStatusCode, await accepted.Content.ReadAsStringAsync());
+        return email;
+    }
+
     public static async Task SignInAsync(IPage page, string email)
     {
         ArgumentNullException.ThrowIfNull(page);
