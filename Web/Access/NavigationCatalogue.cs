@@ -27,6 +27,7 @@ public static class NavigationCatalogue
         new("/account/password", "Nav.Password", null, MyAccount),
         new("/account/security", "Nav.Security", null, MyAccount),
         new("/account/sessions", "Nav.Sessions", null, MyAccount),
+        new("/account/notifications", "Nav.NotificationPreferences", null, MyAccount),
         new("/account/language", "Nav.Language", null, MyAccount),
     ];
 }

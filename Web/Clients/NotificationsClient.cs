@@ -15,6 +15,14 @@ public sealed class NotificationsClient(HttpClient http) : ApiClient(http)
     public Task<ApiResult<Done>> MarkAllReadAsync(CancellationToken cancellationToken = default) =>
         PostAsync("/api/v1/notifications/read", new { }, cancellationToken);
 
+    /// <summary>The reader's channel choices per notification type (a type not listed reaches them on every channel).</summary>
+    public Task<ApiResult<List<NotificationPreference>>> PreferencesAsync(CancellationToken cancellationToken = default) =>
+        GetAsync<List<NotificationPreference>>("/api/v1/notifications/preferences", cancellationToken);
+
+    /// <summary>Chooses the channels for one notification type.</summary>
+    public Task<ApiResult<Done>> SetPreferenceAsync(NotificationPreference preference, CancellationToken cancellationToken = default) =>
+        PutAsync("/api/v1/notifications/preferences", preference, cancellationToken);
+
     /// <summary>
     /// Opens the Api's Server-Sent Events stream; the caller reads it until the reader leaves. Only the
     /// headers are awaited here, so the request's timeouts do not cut the stream later.
@@ -30,3 +38,5 @@ public sealed class NotificationsClient(HttpClient http) : ApiClient(http)
 public sealed record UnreadCount(long Unread);
 
 public sealed record InboxItem(Guid Id, string Type, string Title, string? Body, string? Link, DateTimeOffset CreatedAt, DateTimeOffset? ReadAt);
+
+public sealed record NotificationPreference(string Type, bool InApp, bool Email);
