@@ -69,9 +69,9 @@ public sealed partial class PostgresQueueTransport(NpgsqlDataSource dataSource, 
     /// table); a row another consumer claimed since this statement's snapshot is re-checked once its lock is free: no
     /// longer due, it is skipped, not claimed twice.
     /// </summary>
-    private static string LockDue(string columns) =>
-        $"""
-        SELECT {columns} FROM turns t CROSS JOIN unnest(t.ids) WITH ORDINALITY AS o (id, turn) JOIN queue_messages q ON q.id = o.id
+    private const string LockDueSql =
+        """
+        SELECT q.id FROM turns t CROSS JOIN unnest(t.ids) WITH ORDINALITY AS o (id, turn) JOIN queue_messages q ON q.id = o.id
         WHERE q.available_at <= now()
         ORDER BY o.turn
         LIMIT $2
@@ -204,7 +204,7 @@ public sealed partial class PostgresQueueTransport(NpgsqlDataSource dataSource, 
             $"""
             {FairTurnsSql},
             claimed AS (
-                {LockDue("q.id")})
+                {LockDueSql})
             UPDATE queue_messages m
             SET available_at = now() + $3, attempts = m.attempts + 1, lease_token = gen_random_uuid()
             FROM claimed WHERE m.id = claimed.id
