@@ -11,10 +11,11 @@ public sealed partial class MessageConsumer
     /// <summary>
     /// Claims and handles a batch in one transaction (see <see cref="SharedTransaction"/>); returns how many it claimed.
     /// The claim locks the messages in that transaction instead of leasing them, so it writes nothing, and the commit
-    /// that removes them ends the locks. Per message, one round trip opens its savepoint (releasing the last one), keys it
-    /// to its organization, records it in the inbox and removes it from the queue; then its handler runs. A handler that
-    /// throws is rolled back to its savepoint alone (the organization keys and the removal with it), and its retry or
-    /// dead letter is written in the same transaction.
+    /// that removes them ends the locks. One round trip then asks the inbox which of them were handled before. Per
+    /// message, one round trip opens its savepoint (releasing the last one) and keys it to its organization; then its
+    /// handler runs. A handler that throws is rolled back to its savepoint alone, and its retry or dead letter is written
+    /// in the same transaction. The last round trip records the handled ones in the inbox and removes them from the
+    /// queue, set-wise, before the commit.
     /// </summary>
     private async Task<int> HandleTogetherAsync(ITransactionalCompletion queue, MessageHandler handler, CancellationToken cancellationToken)
     {
@@ -30,24 +31,29 @@ public sealed partial class MessageConsumer
                 return 0;
             }
 
+            // Still in the claim's system scope: the inbox entries of every organization in the batch.
+            var seen = await HandledBeforeAsync(connection, transaction, messages, cancellationToken).ConfigureAwait(false);
+            var done = new List<ReceivedMessage>(messages.Count);
             var released = true;
             foreach (var message in messages)
             {
-                await using var batch = new NpgsqlBatch(connection, transaction);
-                if (!released)
+                if (seen.Contains(message.MessageId))
                 {
-                    batch.BatchCommands.Add(new NpgsqlBatchCommand($"RELEASE SAVEPOINT {Savepoint}"));
+                    done.Add(message); // handled before: only its removal from the queue is left
+                    continue;
                 }
 
-                batch.BatchCommands.Add(new NpgsqlBatchCommand($"SAVEPOINT {Savepoint}"));
-                var inbox = batch.BatchCommands.Count + 1;
-                AddReceipt(batch, message);
-                batch.BatchCommands.Add(queue.CompleteCommand(message));
-                await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-                released = false;
-                if (batch.BatchCommands[inbox].RecordsAffected == 0)
+                await using (var batch = new NpgsqlBatch(connection, transaction))
                 {
-                    continue; // handled before: only its removal from the queue is left, and done
+                    if (!released)
+                    {
+                        batch.BatchCommands.Add(new NpgsqlBatchCommand($"RELEASE SAVEPOINT {Savepoint}"));
+                    }
+
+                    batch.BatchCommands.Add(new NpgsqlBatchCommand($"SAVEPOINT {Savepoint}"));
+                    batch.BatchCommands.Add(ScopeOf(message));
+                    await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                    released = false;
                 }
 
                 var context = new ConsumeContext(connection, transaction);
@@ -56,6 +62,7 @@ public sealed partial class MessageConsumer
                     await handler(message, context, cancellationToken).ConfigureAwait(false);
                     LogHandled(logger, Name, message.Type, message.MessageId);
                     handled.Add((message, context));
+                    done.Add(message);
                 }
                 catch (Exception error) when ((error is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
                     && connection.FullState == System.Data.ConnectionState.Open)
@@ -78,9 +85,18 @@ public sealed partial class MessageConsumer
             }
 
             // Committing needs no disk flush: a crash before it reaches the disk redoes the whole batch, as redelivery would.
-            await using (var commit = new NpgsqlBatch(connection, transaction) { BatchCommands = { AsynchronousCommit() } })
+            await using (var finish = new NpgsqlBatch(connection, transaction)
             {
-                await commit.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                BatchCommands =
+                {
+                    TenantSession.SystemCommand(),
+                    ReceiptsCommand(handled.Select(h => h.Message)),
+                    queue.CompleteAllCommand(done),
+                    AsynchronousCommit(),
+                },
+            })
+            {
+                await finish.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             }
 
             await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
@@ -100,6 +116,40 @@ public sealed partial class MessageConsumer
         }
 
         return messages.Count;
+    }
+
+    /// <summary>Which of <paramref name="messages"/> are in this consumer's inbox already.</summary>
+    private async Task<HashSet<Guid>> HandledBeforeAsync(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyList<ReceivedMessage> messages, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand("SELECT message_id FROM inbox_messages WHERE consumer = $1 AND message_id = ANY($2)", connection, transaction)
+        {
+            Parameters = { new() { Value = Name }, new() { Value = messages.Select(m => m.MessageId).ToArray() } },
+        };
+        var seen = new HashSet<Guid>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            seen.Add(reader.GetGuid(0));
+        }
+
+        return seen;
+    }
+
+    /// <summary>Records <paramref name="messages"/> in this consumer's inbox at once (in the system scope: several organizations').</summary>
+    private NpgsqlBatchCommand ReceiptsCommand(IEnumerable<ReceivedMessage> messages)
+    {
+        var list = messages.ToArray();
+        return new NpgsqlBatchCommand(
+            "INSERT INTO inbox_messages (consumer, message_id, tenant_id) SELECT $1, m.id, m.tenant FROM unnest($2::uuid[], $3::uuid[]) AS m(id, tenant) ON CONFLICT DO NOTHING")
+        {
+            Parameters =
+            {
+                new() { Value = Name },
+                new() { Value = list.Select(m => m.MessageId).ToArray() },
+                new() { Value = list.Select(m => m.TenantId).ToArray() },
+            },
+        };
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "{Consumer} lost the transaction of a batch of {Count} messages; they are claimed again")]

@@ -211,12 +211,16 @@ public sealed partial class MessageConsumer(
     /// </summary>
     private void AddReceipt(NpgsqlBatch batch, ReceivedMessage message)
     {
-        batch.BatchCommands.Add(message.TenantId is { } tenantId ? TenantSession.Command(tenantId, userId: null) : TenantSession.SystemCommand());
+        batch.BatchCommands.Add(ScopeOf(message));
         batch.BatchCommands.Add(new NpgsqlBatchCommand("INSERT INTO inbox_messages (consumer, message_id, tenant_id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
         {
             Parameters = { new() { Value = Name }, new() { Value = message.MessageId }, new() { Value = (object?)message.TenantId ?? DBNull.Value } },
         });
     }
+
+    /// <summary>Keys what follows to the message's organization, or to the system scope for the platform's own messages.</summary>
+    private static NpgsqlBatchCommand ScopeOf(ReceivedMessage message) =>
+        message.TenantId is { } tenantId ? TenantSession.Command(tenantId, userId: null) : TenantSession.SystemCommand();
 
     /// <summary>
     /// Lets the transaction commit without waiting for its WAL flush. Only for work whose loss in a PostgreSQL crash is

@@ -61,6 +61,9 @@ public interface ITransactionalCompletion
     /// <summary>The statement that removes <paramref name="message"/>, for the handler's transaction; it removes nothing once the lease was lost.</summary>
     NpgsqlBatchCommand CompleteCommand(ReceivedMessage message);
 
+    /// <summary>The statement that removes all of <paramref name="messages"/>, claimed by <see cref="ClaimAsync"/>, at once.</summary>
+    NpgsqlBatchCommand CompleteAllCommand(IReadOnlyCollection<ReceivedMessage> messages);
+
     /// <summary>
     /// Claims up to <paramref name="maxMessages"/> due messages by locking them in <paramref name="transaction"/> (which
     /// it puts in the system scope): the lock is the lease, released by the commit that removes them or by the end of the

@@ -278,6 +278,12 @@ public sealed partial class PostgresQueueTransport(NpgsqlDataSource dataSource, 
         return message.LeaseToken == Guid.Empty ? Command(CompleteLockedSql, message.Id) : Command(CompleteSql, message.Id, message.LeaseToken);
     }
 
+    public NpgsqlBatchCommand CompleteAllCommand(IReadOnlyCollection<ReceivedMessage> messages)
+    {
+        ArgumentNullException.ThrowIfNull(messages);
+        return Command("DELETE FROM queue_messages WHERE id = ANY($1)", messages.Select(m => m.Id).ToArray());
+    }
+
     public Task<bool> RetryAsync(ReceivedMessage message, TimeSpan delay, string reason, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(message);

@@ -111,6 +111,34 @@ public sealed class PostgresQueueTests
     }
 
     [TestMethod]
+    public async Task In_a_shared_transaction_a_message_handled_before_is_removed_without_running_its_handler_again()
+    {
+        const string Queue = "shared-again";
+        var tenant = await _db.CreateOrganizationAsync();
+        var first = new OutgoingMessage(Guid.CreateVersion7(), tenant, "test.again", "{}");
+        var consumer = _db.Consumer("again-worker", Queue, MessagingDatabase.Options(), sharedTransaction: true);
+        var calls = new List<Guid>();
+        Task Handler(ReceivedMessage m, ConsumeContext ctx, CancellationToken ct)
+        {
+            calls.Add(m.MessageId);
+            return Task.CompletedTask;
+        }
+
+        await _db.Transport.SendAsync(Queue, [first]);
+        Assert.AreEqual(1, await consumer.ProcessOnceAsync(Handler));
+        Assert.AreEqual(1, await _db.CountAsync("SELECT count(*) FROM inbox_messages WHERE consumer = 'again-worker' AND message_id = $1", first.MessageId));
+
+        // The same message queued again (a broker's redelivery, a replayed copy) beside a new one, in one claim.
+        var second = new OutgoingMessage(Guid.CreateVersion7(), tenant, "test.again", "{}");
+        await _db.Transport.SendAsync(Queue, [first, second]);
+        Assert.AreEqual(2, await consumer.ProcessOnceAsync(Handler));
+
+        CollectionAssert.AreEqual(new[] { first.MessageId, second.MessageId }, calls, "the repeated message is not handled twice");
+        Assert.AreEqual(0, await _db.CountAsync("SELECT count(*) FROM queue_messages WHERE queue = $1", Queue), "both leave the queue");
+        Assert.AreEqual(2, await _db.CountAsync("SELECT count(*) FROM inbox_messages WHERE consumer = 'again-worker'"));
+    }
+
+    [TestMethod]
     public async Task A_shared_transaction_lost_with_its_connection_leaves_its_messages_due_at_once_and_each_is_handled_once()
     {
         const string Queue = "shared-lost";
