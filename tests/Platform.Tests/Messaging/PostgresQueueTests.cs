@@ -321,7 +321,7 @@ public sealed class PostgresQueueTests
     }
 
     [TestMethod]
-    public async Task Deleting_an_organization_takes_its_queued_messages_and_inbox_entries_and_no_one_elses()
+    public async Task Deleting_an_organization_takes_its_unpublished_events_queued_messages_and_inbox_entries_and_no_one_elses()
     {
         const string Queue = "forgotten";
         var (leaving, staying) = (await _db.CreateOrganizationAsync(), await _db.CreateOrganizationAsync());
@@ -332,8 +332,13 @@ public sealed class PostgresQueueTests
             new OutgoingMessage(Guid.CreateVersion7(), leaving, "test.waiting", "{}"),
             new OutgoingMessage(Guid.CreateVersion7(), staying, "test.waiting", "{}")]);
 
+        await _db.WriteEventAsync(leaving, IntegrationEvent.Create("test.unpublished", leaving, new { }), commit: true);
+        await _db.WriteEventAsync(staying, IntegrationEvent.Create("test.unpublished", staying, new { }), commit: true);
+
         await MessagingDatabase.ExecuteAsync(_db.Database.OwnerConnectionString, $"DELETE FROM organizations WHERE id = '{leaving}'");
 
+        Assert.AreEqual(0, await _db.CountAsync("SELECT count(*) FROM outbox_messages WHERE tenant_id = $1", leaving), "its unpublished events go too");
+        Assert.AreEqual(1, await _db.CountAsync("SELECT count(*) FROM outbox_messages WHERE tenant_id = $1", staying));
         Assert.AreEqual(0, await _db.CountAsync("SELECT count(*) FROM queue_messages WHERE tenant_id = $1", leaving));
         Assert.AreEqual(0, await _db.CountAsync("SELECT count(*) FROM inbox_messages WHERE tenant_id = $1", leaving));
         Assert.AreEqual(1, await _db.CountAsync("SELECT count(*) FROM queue_messages WHERE tenant_id = $1", staying), "another organization's message stays");
