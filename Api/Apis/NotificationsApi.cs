@@ -26,7 +26,7 @@ public static class NotificationsApi
         api.MapPost("/{notificationId:guid}/read", MarkReadAsync).WithName("MarkNotificationRead").WithSummary("Mark one of my notifications read.");
         api.MapPost("/read", MarkAllReadAsync).WithName("MarkNotificationsRead").WithSummary("Mark the given notifications read, or all of them when no ids are given.");
         api.MapGet("/preferences", PreferencesAsync).WithName("ListNotificationPreferences")
-            .WithSummary("My channel choices per notification type (a type not listed is delivered on every channel).");
+            .WithSummary("Every notification type the platform sends, with what it is for and my channels for it.");
         api.MapPut("/preferences", SetPreferenceAsync).WithName("SetNotificationPreference").WithSummary("Choose the channels for one notification type.");
         api.MapGet("/stream", StreamAsync).WithName("StreamNotifications")
             .WithSummary("Server-Sent Events: `ready` with the unread count, then `notification` for each new one, and a keep-alive comment every 15 s.")
@@ -65,7 +65,7 @@ public static class NotificationsApi
     public static async Task<Ok<MarkedResponse>> MarkAllReadAsync(MarkReadRequest request, NotificationService notifications, TenantContext tenant, CancellationToken cancellationToken) =>
         TypedResults.Ok(new MarkedResponse(await notifications.MarkAllReadAsync(tenant.RequiredTenantId, RequiredUser(tenant), request?.Ids, cancellationToken)));
 
-    public static async Task<Ok<IReadOnlyList<NotificationPreference>>> PreferencesAsync(NotificationService notifications, TenantContext tenant, CancellationToken cancellationToken) =>
+    public static async Task<Ok<IReadOnlyList<NotificationChannels>>> PreferencesAsync(NotificationService notifications, TenantContext tenant, CancellationToken cancellationToken) =>
         TypedResults.Ok(await notifications.PreferencesAsync(tenant.RequiredTenantId, RequiredUser(tenant), cancellationToken));
 
     public static async Task<NoContent> SetPreferenceAsync(PreferenceRequest request, NotificationService notifications, TenantContext tenant, CancellationToken cancellationToken)

@@ -18,6 +18,9 @@ public sealed record NotificationEmail(string Template, IReadOnlyDictionary<stri
 /// <summary>A member's choice for one notification type: which channels deliver it.</summary>
 public sealed record NotificationPreference(string Type, bool InApp, bool Email);
 
+/// <summary>The channels a member gets one type of notification on, with what the type is for.</summary>
+public sealed record NotificationChannels(string Type, string Description, bool InApp, bool Email);
+
 /// <summary>
 /// Members' in-app notifications: sent by the platform, listed and marked read by their member only (row-level
 /// security keys both the organization and the user). Each one sent is also published on the member's Redis channel,
@@ -196,30 +199,38 @@ public sealed partial class NotificationService(
         return marked;
     }
 
-    /// <summary>The member's choices (types without one deliver on every channel).</summary>
-    public async Task<IReadOnlyList<NotificationPreference>> PreferencesAsync(Guid tenantId, Guid userId, CancellationToken cancellationToken = default)
+    /// <summary>Every notification type with the member's channels for it (a type they never chose for comes on every channel).</summary>
+    public async Task<IReadOnlyList<NotificationChannels>> PreferencesAsync(Guid tenantId, Guid userId, CancellationToken cancellationToken = default)
     {
         await using var transaction = await TenantTransaction.BeginAsync(dataSource, tenantId, userId, cancellationToken).ConfigureAwait(false);
         await using var select = transaction.Command(
             "SELECT type, in_app, email FROM notification_preferences WHERE tenant_id = $1 AND user_id = $2 ORDER BY type", tenantId, userId);
-        var preferences = new List<NotificationPreference>();
+        var chosen = new Dictionary<string, (bool InApp, bool Email)>(StringComparer.Ordinal);
         await using var reader = await select.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
-            preferences.Add(new NotificationPreference(reader.GetString(0), reader.GetBoolean(1), reader.GetBoolean(2)));
+            chosen[reader.GetString(0)] = (reader.GetBoolean(1), reader.GetBoolean(2));
         }
 
-        return preferences;
+        // Only catalogued types: a choice stored for a type the platform no longer sends has nothing to set.
+        return [.. NotificationTypes.All.Select(t => chosen.TryGetValue(t.Type, out var c)
+            ? new NotificationChannels(t.Type, t.Description, c.InApp, c.Email)
+            : new NotificationChannels(t.Type, t.Description, InApp: true, Email: true))];
     }
 
     /// <summary>Sets the member's channels for one notification type.</summary>
-    /// <exception cref="ValidationFailedException">The type is not a notification type name.</exception>
+    /// <exception cref="ValidationFailedException">The type is not one the platform sends (<see cref="NotificationTypes"/>).</exception>
     public async Task SetPreferenceAsync(Guid tenantId, Guid userId, NotificationPreference preference, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(preference);
         if (preference.Type is null || !TypeName().IsMatch(preference.Type))
         {
-            throw ValidationFailedException.For("type", "A notification type is 1 to 128 lower case letters, digits, '.', '_' or '-', starting with a letter, e.g. invoice.overdue.");
+            throw ValidationFailedException.For("type", "A notification type is 1 to 128 lower case letters, digits, '.', '_' or '-', starting with a letter, e.g. workflow.failed.");
+        }
+
+        if (!NotificationTypes.IsKnown(preference.Type))
+        {
+            throw ValidationFailedException.For("type", $"There is no notification type '{preference.Type}'; the notification settings list every type.");
         }
 
         await using var transaction = await TenantTransaction.BeginAsync(dataSource, tenantId, userId, cancellationToken).ConfigureAwait(false);

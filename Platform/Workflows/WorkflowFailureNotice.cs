@@ -16,7 +16,7 @@ namespace Platform.Workflows;
 internal static partial class WorkflowFailureNotice
 {
     /// <summary>The notification type members turn on or off (in-app and email) for their failed workflows.</summary>
-    public const string NotificationType = "workflow.failed";
+    public const string NotificationType = NotificationTypes.WorkflowFailed;
 
     private const int MaxEmailError = 500;
 

@@ -15,9 +15,9 @@ public sealed class NotificationsClient(HttpClient http) : ApiClient(http)
     public Task<ApiResult<Done>> MarkAllReadAsync(CancellationToken cancellationToken = default) =>
         PostAsync("/api/v1/notifications/read", new { }, cancellationToken);
 
-    /// <summary>The reader's channel choices per notification type (a type not listed reaches them on every channel).</summary>
-    public Task<ApiResult<List<NotificationPreference>>> PreferencesAsync(CancellationToken cancellationToken = default) =>
-        GetAsync<List<NotificationPreference>>("/api/v1/notifications/preferences", cancellationToken);
+    /// <summary>Every notification type the platform sends, with the reader's channels for it.</summary>
+    public Task<ApiResult<List<NotificationChannels>>> PreferencesAsync(CancellationToken cancellationToken = default) =>
+        GetAsync<List<NotificationChannels>>("/api/v1/notifications/preferences", cancellationToken);
 
     /// <summary>Chooses the channels for one notification type.</summary>
     public Task<ApiResult<Done>> SetPreferenceAsync(NotificationPreference preference, CancellationToken cancellationToken = default) =>
@@ -40,3 +40,5 @@ public sealed record UnreadCount(long Unread);
 public sealed record InboxItem(Guid Id, string Type, string Title, string? Body, string? Link, DateTimeOffset CreatedAt, DateTimeOffset? ReadAt);
 
 public sealed record NotificationPreference(string Type, bool InApp, bool Email);
+
+public sealed record NotificationChannels(string Type, string Description, bool InApp, bool Email);

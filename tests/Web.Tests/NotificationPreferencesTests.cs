@@ -23,20 +23,17 @@ public sealed class NotificationPreferencesTests
         var plain = await page.Context.Browser!.NewContextAsync(new() { BaseURL = WholeApplication.Web.ToString(), JavaScriptEnabled = false, StorageState = await page.Context.StorageStateAsync() });
         var noScript = await plain.NewPageAsync();
         await noScript.GotoAsync("/account/notifications");
-        await Expect(noScript.GetByTestId("preferences-none")).ToBeVisibleAsync();
+        // Every kind the platform sends is listed by name, on every channel until chosen otherwise.
+        var row = noScript.Locator("tr[data-type='workflow.failed']");
+        await Expect(noScript.Locator("[data-testid=preferences] tbody tr")).ToHaveCountAsync(5);
+        await Expect(row.Locator("th")).ToContainTextAsync("A workflow you own fails");
+        await Expect(row.Locator("[data-channel=inApp]")).ToBeCheckedAsync();
+        await Expect(row.Locator("[data-channel=email]")).ToBeCheckedAsync();
 
-        // The Api refuses a malformed type; its message is shown beside the field.
-        await noScript.Locator("#type").FillAsync("Not A Type!");
-        await noScript.GetByTestId("preferences-submit").ClickAsync();
-        await Expect(noScript.Locator("[data-field-error=type]")).ToContainTextAsync("notification type");
-        await Expect(noScript.GetByTestId("preferences-saved")).ToHaveCountAsync(0);
-
-        // A new type delivered in the app only.
-        await noScript.Locator("#type").FillAsync("invoice.overdue");
-        await noScript.GetByTestId("new-email").UncheckAsync();
+        // In the app only.
+        await row.Locator("[data-channel=email]").UncheckAsync();
         await noScript.GetByTestId("preferences-submit").ClickAsync();
         await Expect(noScript.GetByTestId("preferences-saved")).ToBeVisibleAsync();
-        var row = noScript.Locator("tr[data-type='invoice.overdue']");
         await Expect(row.Locator("[data-channel=inApp]")).ToBeCheckedAsync();
         await Expect(row.Locator("[data-channel=email]")).Not.ToBeCheckedAsync();
 
@@ -57,7 +54,7 @@ public sealed class NotificationPreferencesTests
         using (api)
         {
             var stored = await api.GetFromJsonAsync<JsonElement>("/api/v1/notifications/preferences");
-            var preference = stored.EnumerateArray().Single(p => p.GetProperty("type").GetString() == "invoice.overdue");
+            var preference = stored.EnumerateArray().Single(p => p.GetProperty("type").GetString() == "workflow.failed");
             Assert.IsFalse(preference.GetProperty("inApp").GetBoolean(), stored.ToString());
             Assert.IsTrue(preference.GetProperty("email").GetBoolean(), stored.ToString());
         }

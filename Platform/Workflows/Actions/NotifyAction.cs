@@ -10,7 +10,7 @@ namespace Platform.Workflows.Actions;
 /// </summary>
 public sealed class NotifyAction : IWorkflowAction
 {
-    public const string NotificationType = "workflow.notification";
+    public const string NotificationType = NotificationTypes.WorkflowNotification;
 
     public string Type => "notify";
 

@@ -84,7 +84,7 @@ public sealed class AuditEveryMutationTests
                 return await _owner.Client.PostAsync($"/api/v1/notifications/{sent!.Id}/read", null);
             }),
             ("POST /api/v1/notifications/read", () => Post("/api/v1/notifications/read", new { ids = (Guid[]?)null })),
-            ("PUT /api/v1/notifications/preferences", () => Put("/api/v1/notifications/preferences", new { type = "invoice.overdue", inApp = false, email = true })),
+            ("PUT /api/v1/notifications/preferences", () => Put("/api/v1/notifications/preferences", new { type = "workflow.failed", inApp = false, email = true })),
             ("POST /api/v1/webhooks/endpoints", async () => Remember(await Post("/api/v1/webhooks/endpoints", new { url = "https://203.0.113.20/hooks", eventTypes = new[] { "member.joined" } }), "endpointId")),
             ("PUT /api/v1/webhooks/endpoints/{endpointId:guid}", () => Put($"/api/v1/webhooks/endpoints/{ids["endpointId"]}", new { url = "https://203.0.113.21/hooks", eventTypes = new[] { "member.removed" } })),
             ("POST /api/v1/webhooks/endpoints/{endpointId:guid}/rotate-secret", () => Post($"/api/v1/webhooks/endpoints/{ids["endpointId"]}/rotate-secret", new { gracePeriodSeconds = 60 })),

@@ -83,20 +83,27 @@ public sealed class NotificationsApiTests
     public async Task A_type_turned_off_in_app_is_not_delivered_and_other_types_still_are()
     {
         var member = await MemberAsync("prefers");
-        var set = await member.Client.PutAsJsonAsync("/api/v1/notifications/preferences", new { type = "marketing.news", inApp = false, email = false });
+        var set = await member.Client.PutAsJsonAsync("/api/v1/notifications/preferences", new { type = "workflow.notification", inApp = false, email = false });
         var invalid = await member.Client.PutAsJsonAsync("/api/v1/notifications/preferences", new { type = "Not A Type!", inApp = false, email = false });
+        var unknown = await member.Client.PutAsJsonAsync("/api/v1/notifications/preferences", new { type = "marketing.news", inApp = false, email = false });
         Assert.AreEqual(HttpStatusCode.NoContent, set.StatusCode);
         Assert.AreEqual(HttpStatusCode.BadRequest, invalid.StatusCode);
+        Assert.AreEqual(HttpStatusCode.BadRequest, unknown.StatusCode, "a type the platform never sends is refused");
+        StringAssert.Contains(await unknown.Content.ReadAsStringAsync(), "marketing.news");
 
         await using var scope = _api.Services.CreateAsyncScope();
         var notifications = scope.ServiceProvider.GetRequiredService<NotificationService>();
-        var muted = await notifications.SendAsync(member.OrganizationId, member.UserId, "marketing.news", "A newsletter");
-        var delivered = await notifications.SendAsync(member.OrganizationId, member.UserId, "invoice.overdue", "Invoice 9 is overdue");
+        var muted = await notifications.SendAsync(member.OrganizationId, member.UserId, "workflow.notification", "From a workflow");
+        var delivered = await notifications.SendAsync(member.OrganizationId, member.UserId, "workflow.failed", "Nightly sync failed");
 
         Assert.IsNull(muted);
         Assert.IsNotNull(delivered);
-        var preferences = await member.Client.GetFromJsonAsync<JsonElement>("/api/v1/notifications/preferences");
-        Assert.AreEqual("marketing.news", preferences.EnumerateArray().Single().GetProperty("type").GetString());
+        // Every type is listed, with what it is for; only the one turned off is off.
+        var preferences = (await member.Client.GetFromJsonAsync<JsonElement>("/api/v1/notifications/preferences")).EnumerateArray().ToList();
+        CollectionAssert.AreEquivalent(Platform.Notifications.NotificationTypes.All.Select(t => t.Type).ToList(), preferences.Select(p => p.GetProperty("type").GetString()).ToList());
+        Assert.IsTrue(preferences.All(p => p.GetProperty("description").GetString()!.Length > 0));
+        var off = preferences.Where(p => !p.GetProperty("inApp").GetBoolean() || !p.GetProperty("email").GetBoolean()).Select(p => p.GetProperty("type").GetString()).ToList();
+        CollectionAssert.AreEqual(new[] { "workflow.notification" }, off);
         Assert.AreEqual(1, await UnreadAsync(member));
     }
 
