@@ -1,4 +1,7 @@
 using AiInference.Models;
+using Azure.Core;
+using Azure.Identity;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using AiInference.Predictions;
 using AiInference.Runtime;
 using AiInference.Serving;
@@ -25,6 +28,13 @@ internal static class ServingServices
         builder.Services.AddSingleton<ServedModels>();
         builder.Services.AddSingleton<PredictionLog>();
         builder.Services.AddSingleton<ServiceTokenFilter>();
+        builder.Services.AddOptions<ModelStorageOptions>().BindConfiguration(ModelStorageOptions.SectionName);
+        // The service's own identity (AZURE_CLIENT_ID names the user-assigned one in Azure) reads model blobs.
+        builder.Services.TryAddSingleton<TokenCredential>(sp => new DefaultAzureCredential(new DefaultAzureCredentialOptions
+        {
+            ManagedIdentityClientId = sp.GetRequiredService<IConfiguration>()["AZURE_CLIENT_ID"],
+        }));
+        builder.Services.AddHttpClient<ModelStorageClient>(client => client.Timeout = TimeSpan.FromMinutes(5));
         builder.Services.AddHostedService<ModelLoader>();
         builder.Services.AddHostedService<PredictionLogWriter>();
         return builder;

@@ -16,6 +16,7 @@ internal sealed partial class ModelLoader(
     AiModelStore store,
     ServedModels served,
     OnnxRuntime runtime,
+    ModelStorageClient storage,
     InferenceMetrics metrics,
     IConfiguration configuration,
     IOptions<ModelServingOptions> options,
@@ -76,9 +77,9 @@ internal sealed partial class ModelLoader(
         }
 
         // Listening first, then reading the table: an activation in between is seen at least once.
-        await ReconcileAsync(stoppingToken).ConfigureAwait(false);
+        await ReconcileAsync(activated.Writer, stoppingToken).ConfigureAwait(false);
         served.MarkReady();
-        var loads = Task.Run(() => LoadActivatedAsync(activated.Reader, stoppingToken), stoppingToken);
+        var loads = Task.Run(() => LoadActivatedAsync(activated, stoppingToken), stoppingToken);
         try
         {
             while (!stoppingToken.IsCancellationRequested)
@@ -93,9 +94,9 @@ internal sealed partial class ModelLoader(
         }
     }
 
-    private async Task LoadActivatedAsync(System.Threading.Channels.ChannelReader<Guid> activated, CancellationToken stoppingToken)
+    private async Task LoadActivatedAsync(System.Threading.Channels.Channel<Guid> activated, CancellationToken stoppingToken)
     {
-        await foreach (var id in activated.ReadAllAsync(CancellationToken.None).ConfigureAwait(false))
+        await foreach (var id in activated.Reader.ReadAllAsync(CancellationToken.None).ConfigureAwait(false))
         {
             try
             {
@@ -108,10 +109,15 @@ internal sealed partial class ModelLoader(
             {
                 LogLoadFailed(logger, id, exception);
             }
+            catch (Exception exception) when (IsStorageFailure(exception))
+            {
+                LogLoadFailed(logger, id, exception);
+                RetryLater(activated.Writer, id, stoppingToken);
+            }
         }
     }
 
-    private async Task ReconcileAsync(CancellationToken stoppingToken)
+    private async Task ReconcileAsync(System.Threading.Channels.ChannelWriter<Guid> retries, CancellationToken stoppingToken)
     {
         foreach (var content in await store.LoadActiveAsync(stoppingToken).ConfigureAwait(false))
         {
@@ -128,25 +134,26 @@ internal sealed partial class ModelLoader(
             {
                 LogLoadFailed(logger, content.Model.Id, exception);
             }
+            catch (Exception exception) when (IsStorageFailure(exception))
+            {
+                LogLoadFailed(logger, content.Model.Id, exception);
+                RetryLater(retries, content.Model.Id, stoppingToken);
+            }
         }
     }
 
     private async Task ServeAsync(AiModelContent content)
     {
         var row = content.Model;
-        if (content.Onnx is null)
-        {
-            LogStorageReference(logger, row.Name, row.Version, row.StorageUri);
-            return;
-        }
-
         // A notification may arrive for a version already served (our own reconcile saw it first).
         if (served.Current(row.TenantId, row.Name) is { } current && current.Row.Id == row.Id)
         {
             return;
         }
 
-        var session = runtime.CreateSession(content.Onnx, new AiInference.Runtime.SessionOptions { IntraOpThreads = options.Value.IntraOpThreads });
+        // Stored by reference: fetched and checked before anything is replaced, so a failure leaves the old version serving.
+        var onnx = content.Onnx ?? await storage.FetchAsync(row, CancellationToken.None).ConfigureAwait(false);
+        var session = runtime.CreateSession(onnx, new AiInference.Runtime.SessionOptions { IntraOpThreads = options.Value.IntraOpThreads });
         var executors = options.Value.BatchExecutors > 0 ? options.Value.BatchExecutors : Environment.ProcessorCount;
         var model = new ServedModel(row, session, metrics, executors);
         var previous = served.Replace(model);
@@ -157,14 +164,20 @@ internal sealed partial class ModelLoader(
         }
     }
 
+    /// <summary>Storage may be down, the identity not yet granted, or the blob about to be fixed: such a load is tried again.</summary>
+    private static bool IsStorageFailure(Exception exception) =>
+        exception is ModelStorageException or HttpRequestException or TaskCanceledException or Azure.Identity.AuthenticationFailedException;
+
+    /// <summary>Queues the model row again after <see cref="ModelServingOptions.LoadRetryDelay"/>, as if it had just been activated.</summary>
+    private void RetryLater(System.Threading.Channels.ChannelWriter<Guid> activated, Guid id, CancellationToken stoppingToken) =>
+        _ = Task.Delay(options.Value.LoadRetryDelay, stoppingToken).ContinueWith(
+            delay => activated.TryWrite(id), CancellationToken.None, TaskContinuationOptions.OnlyOnRanToCompletion, TaskScheduler.Default);
+
     [LoggerMessage(Level = LogLevel.Information, Message = "Serving model {ModelName} version {ModelVersion} (tenant {TenantId}, batching {Batching})")]
     private static partial void LogServing(ILogger logger, string modelName, int modelVersion, Guid? tenantId, bool batching);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Could not load model row {ModelId}")]
     private static partial void LogLoadFailed(ILogger logger, Guid modelId, Exception exception);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Model {ModelName} version {ModelVersion} lives at {StorageUri}; loading from storage references is not available here")]
-    private static partial void LogStorageReference(ILogger logger, string modelName, int modelVersion, string? storageUri);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Lost the model activation listener; reconnecting")]
     private static partial void LogListenerLost(ILogger logger, Exception exception);

@@ -27,6 +27,9 @@ public sealed class ModelServingOptions
     /// </remarks>
     public bool? SeedSampleModels { get; set; }
 
+    /// <summary>Wait before trying again to load a model stored by reference whose fetch failed (the old version serves meanwhile).</summary>
+    public TimeSpan LoadRetryDelay { get; set; } = TimeSpan.FromSeconds(30);
+
     /// <summary>Wait before reconnecting the activation listener after its connection failed.</summary>
     public TimeSpan ListenerRetryDelay { get; set; } = TimeSpan.FromSeconds(2);
 }

@@ -4,6 +4,7 @@ using Api.Extensions;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage;
+using Microsoft.Extensions.Options;
 using Npgsql;
 using Platform.Access;
 using Platform.Ai;
@@ -30,7 +31,7 @@ public static class AiApi
         api.MapGet("/", ListAsync).WithName("ListAiModels").WithSummary("The organization's models and the platform's, every version, newest first per name.")
             .RequirePermission(Permissions.Ai.Read);
         api.MapPost("/", UploadAsync).WithName("UploadAiModel")
-            .WithSummary("Store the next version of a model (ONNX, base64); it serves once activated.")
+            .WithSummary("Store the next version of a model: its ONNX bytes (base64), or a storage reference (https URL and SHA-256) on a host the operator allows; it serves once activated.")
             .WithIdempotency()
             .RequirePermission(Permissions.Ai.ManageModels);
         api.MapPost("/{name}/versions/{version}/activate", ActivateAsync).WithName("ActivateAiModel")
@@ -44,11 +45,13 @@ public static class AiApi
 
     public sealed record ModelResponse(
         Guid Id, string Name, int Version, string ModelType, string Scope, bool IsActive, int MaxBatchSize, int MaxQueueDelayMicroseconds,
-        JsonElement Metrics, DateTimeOffset CreatedAt, DateTimeOffset? ActivatedAt);
+        JsonElement Metrics, DateTimeOffset CreatedAt, DateTimeOffset? ActivatedAt, string? StorageUri, string? Sha256);
 
     public sealed record ModelListResponse(IReadOnlyList<ModelResponse> Items, string? NextCursor);
 
-    public sealed record UploadModelRequest(string Name, string ModelType, string Onnx, int? MaxBatchSize, int? MaxQueueDelayMicroseconds, JsonElement? Metrics);
+    /// <summary>A new model version: <see cref="Onnx"/>, or <see cref="StorageUri"/> with <see cref="Sha256"/> (exactly one of the two).</summary>
+    public sealed record UploadModelRequest(
+        string Name, string ModelType, string? Onnx, int? MaxBatchSize, int? MaxQueueDelayMicroseconds, JsonElement? Metrics, string? StorageUri = null, string? Sha256 = null);
 
     public sealed record InferenceInput(string Name, long[] Shape, string Datatype, JsonElement Data, JsonElement? Parameters);
 
@@ -63,7 +66,7 @@ public static class AiApi
     }
 
     public static async Task<Results<Created<ModelResponse>, ValidationProblem, ProblemHttpResult>> UploadAsync(
-        UploadModelRequest request, PlatformDbContext db, TenantContext tenant, AuditTrail audit, CancellationToken cancellationToken)
+        UploadModelRequest request, PlatformDbContext db, TenantContext tenant, AuditTrail audit, IOptions<ModelStorageOptions> storage, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
         var errors = new Dictionary<string, string[]>();
@@ -78,9 +81,26 @@ public static class AiApi
         }
 
         byte[]? onnx = null;
-        if (request.Onnx is null || !Convert.TryFromBase64String(request.Onnx, onnx = new byte[request.Onnx.Length * 3 / 4 + 3], out var length) || length == 0)
+        if (request.StorageUri is not null)
         {
-            errors["onnx"] = ["The ONNX model file, base64-encoded."];
+            if (request.Onnx is not null)
+            {
+                errors["onnx"] = ["Either the ONNX bytes or a storage reference, not both."];
+            }
+
+            if (storage.Value.Refusal(request.StorageUri) is { } refusal)
+            {
+                errors["storageUri"] = [refusal];
+            }
+
+            if (request.Sha256 is null || !System.Text.RegularExpressions.Regex.IsMatch(request.Sha256, "^[0-9a-f]{64}$"))
+            {
+                errors["sha256"] = ["The SHA-256 of the stored bytes, 64 lower-case hex digits: the model is served only when storage returns exactly them."];
+            }
+        }
+        else if (request.Onnx is null || !Convert.TryFromBase64String(request.Onnx, onnx = new byte[request.Onnx.Length * 3 / 4 + 3], out var length) || length == 0)
+        {
+            errors["onnx"] = ["The ONNX model file, base64-encoded (or a storageUri with its sha256)."];
         }
         else if (length > MaxModelBytes)
         {
@@ -118,8 +138,12 @@ public static class AiApi
         try
         {
             stored = await AiModelStore.AddVersionAsync(connection, npgsqlTransaction, tenant.RequiredTenantId, tenant.UserId,
-                new NewAiModel(request.Name!, request.ModelType, onnx!, Metrics: request.Metrics?.GetRawText() ?? "{}",
-                    MaxBatchSize: request.MaxBatchSize ?? 64, MaxQueueDelayMicroseconds: request.MaxQueueDelayMicroseconds ?? 2000), cancellationToken);
+                new NewAiModel(request.Name!, request.ModelType, onnx, Metrics: request.Metrics?.GetRawText() ?? "{}",
+                    MaxBatchSize: request.MaxBatchSize ?? 64, MaxQueueDelayMicroseconds: request.MaxQueueDelayMicroseconds ?? 2000)
+                {
+                    StorageUri = onnx is null ? request.StorageUri : null,
+                    StorageSha256 = onnx is null ? request.Sha256 : null,
+                }, cancellationToken);
         }
         catch (PostgresException exception) when (exception.SqlState == PostgresErrorCodes.UniqueViolation)
         {
@@ -127,7 +151,7 @@ public static class AiApi
         }
 
         await audit.RecordAsync("ai_model.uploaded", "ai_model", stored.Id.ToString(),
-            after: new { stored.Name, stored.Version, stored.ModelType, Bytes = onnx!.Length }, cancellationToken: cancellationToken);
+            after: new { stored.Name, stored.Version, stored.ModelType, Bytes = onnx?.Length, stored.StorageUri, Sha256 = stored.StorageSha256 }, cancellationToken: cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         return TypedResults.Created($"/api/v1/ai/models/{stored.Name}/versions/{stored.Version}", ToResponse(stored));
     }
@@ -235,6 +259,6 @@ public static class AiApi
     {
         using var metrics = JsonDocument.Parse(m.Metrics);
         return new(m.Id, m.Name, m.Version, m.ModelType, m.TenantId is null ? "platform" : "organization", m.IsActive, m.MaxBatchSize,
-            m.MaxQueueDelayMicroseconds, metrics.RootElement.Clone(), m.CreatedAt, m.ActivatedAt);
+            m.MaxQueueDelayMicroseconds, metrics.RootElement.Clone(), m.CreatedAt, m.ActivatedAt, m.StorageUri, m.StorageSha256);
     }
 }

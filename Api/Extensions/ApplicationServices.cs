@@ -51,6 +51,7 @@ internal static class ApplicationServices
         builder.Services.AddSingleton<OrganizationPolicies>();
         builder.Services.AddSingleton<Platform.Ai.AiModelStore>();
         builder.Services.AddOptions<Platform.Ai.ServiceTokenOptions>().BindConfiguration(Platform.Ai.ServiceTokenOptions.SectionName);
+        builder.Services.AddOptions<Platform.Ai.ModelStorageOptions>().BindConfiguration(Platform.Ai.ModelStorageOptions.SectionName);
         builder.Services.AddHttpClient<InferenceClient>(client => client.BaseAddress = new Uri(InferenceClient.BaseAddress));
         builder.Services.AddPlatformOpenApi();
     }

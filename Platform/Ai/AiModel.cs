@@ -19,21 +19,31 @@ public sealed record AiModel(
     Guid? CreatedBy,
     DateTimeOffset CreatedAt,
     bool IsActive,
-    DateTimeOffset? ActivatedAt);
+    DateTimeOffset? ActivatedAt,
+    string? StorageSha256 = null);
 
 /// <summary>A model version with its ONNX bytes, as AiInference loads it.</summary>
 public sealed record AiModelContent(AiModel Model, byte[]? Onnx);
 
-/// <summary>A new version of a model; its number is the next one for its name.</summary>
+/// <summary>
+/// A new version of a model; its number is the next one for its name. Either its ONNX bytes, or a reference to them
+/// in storage (<see cref="StorageUri"/>, with their <see cref="StorageSha256"/>) and <see cref="Onnx"/> null.
+/// </summary>
 public sealed record NewAiModel(
     string Name,
     string ModelType,
-    byte[] Onnx,
+    byte[]? Onnx,
     string InputSchema = "[]",
     string OutputSchema = "[]",
     string Metrics = "{}",
     int MaxBatchSize = 64,
-    int MaxQueueDelayMicroseconds = 2000);
+    int MaxQueueDelayMicroseconds = 2000)
+{
+    public string? StorageUri { get; init; }
+
+    /// <summary>SHA-256 of the referenced bytes, lower-case hex.</summary>
+    public string? StorageSha256 { get; init; }
+}
 
 /// <summary>A served prediction, written to <c>ai_predictions</c> in the background.</summary>
 public sealed record AiPrediction(

@@ -16,7 +16,7 @@ public sealed class AiModelStore(NpgsqlDataSource dataSource)
 
     private const string Columns = """
         id, tenant_id, name, version, model_type, storage_uri, input_schema::text, output_schema::text, metrics::text,
-        max_batch_size, max_queue_delay_us, created_by, created_at, is_active, activated_at
+        max_batch_size, max_queue_delay_us, created_by, created_at, is_active, activated_at, storage_sha256
         """;
 
     /// <summary>The models an organization can use: its own and the platform's, newest version first.</summary>
@@ -41,8 +41,9 @@ public sealed class AiModelStore(NpgsqlDataSource dataSource)
         ArgumentNullException.ThrowIfNull(model);
         // Two uploads racing for one version number: the unique index refuses the second, which the caller reports.
         await using var command = new NpgsqlCommand($"""
-            INSERT INTO ai_models (tenant_id, name, version, model_type, onnx, input_schema, output_schema, metrics, max_batch_size, max_queue_delay_us, created_by)
-            SELECT $1, $2, coalesce(max(version), 0) + 1, $3, $4, $5::jsonb, $6::jsonb, $7::jsonb, $8, $9, $10
+            INSERT INTO ai_models (tenant_id, name, version, model_type, onnx, input_schema, output_schema, metrics, max_batch_size, max_queue_delay_us, created_by,
+                                   storage_uri, storage_sha256)
+            SELECT $1, $2, coalesce(max(version), 0) + 1, $3, $4, $5::jsonb, $6::jsonb, $7::jsonb, $8, $9, $10, $11, $12
             FROM ai_models WHERE tenant_id = $1 AND name = $2
             RETURNING {Columns}
             """, connection, transaction)
@@ -50,9 +51,11 @@ public sealed class AiModelStore(NpgsqlDataSource dataSource)
             Parameters =
             {
                 new() { Value = tenantId }, new() { Value = model.Name }, new() { Value = model.ModelType },
-                new() { Value = model.Onnx, NpgsqlDbType = NpgsqlDbType.Bytea }, new() { Value = model.InputSchema }, new() { Value = model.OutputSchema },
+                new() { Value = (object?)model.Onnx ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Bytea }, new() { Value = model.InputSchema }, new() { Value = model.OutputSchema },
                 new() { Value = model.Metrics }, new() { Value = model.MaxBatchSize }, new() { Value = model.MaxQueueDelayMicroseconds },
                 new() { Value = (object?)createdBy ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Uuid },
+                new() { Value = (object?)model.StorageUri ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text },
+                new() { Value = (object?)model.StorageSha256 ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text },
             },
         };
         return (await ReadAllAsync(command, withBytes: false, cancellationToken).ConfigureAwait(false))[0].Model;
@@ -150,16 +153,19 @@ public sealed class AiModelStore(NpgsqlDataSource dataSource)
         await using var command = new NpgsqlCommand($"""
             WITH next AS (SELECT coalesce(max(version), 0) + 1 AS version FROM ai_models WHERE tenant_id IS NULL AND name = $1),
                  retired AS (UPDATE ai_models SET is_active = false WHERE tenant_id IS NULL AND name = $1 AND is_active)
-            INSERT INTO ai_models (tenant_id, name, version, model_type, onnx, input_schema, output_schema, metrics, max_batch_size, max_queue_delay_us, is_active, activated_at)
-            SELECT NULL, $1, next.version, $2, $3, $4::jsonb, $5::jsonb, $6::jsonb, $7, $8, false, NULL FROM next
+            INSERT INTO ai_models (tenant_id, name, version, model_type, onnx, input_schema, output_schema, metrics, max_batch_size, max_queue_delay_us, is_active, activated_at,
+                                   storage_uri, storage_sha256)
+            SELECT NULL, $1, next.version, $2, $3, $4::jsonb, $5::jsonb, $6::jsonb, $7, $8, false, NULL, $9, $10 FROM next
             RETURNING id
             """, connection, transaction)
         {
             Parameters =
             {
-                new() { Value = model.Name }, new() { Value = model.ModelType }, new() { Value = model.Onnx, NpgsqlDbType = NpgsqlDbType.Bytea },
+                new() { Value = model.Name }, new() { Value = model.ModelType }, new() { Value = (object?)model.Onnx ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Bytea },
                 new() { Value = model.InputSchema }, new() { Value = model.OutputSchema }, new() { Value = model.Metrics },
                 new() { Value = model.MaxBatchSize }, new() { Value = model.MaxQueueDelayMicroseconds },
+                new() { Value = (object?)model.StorageUri ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text },
+                new() { Value = (object?)model.StorageSha256 ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text },
             },
         };
         var id = (Guid)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
@@ -217,6 +223,7 @@ public sealed class AiModelStore(NpgsqlDataSource dataSource)
             reader.IsDBNull(11) ? null : reader.GetGuid(11),
             reader.GetFieldValue<DateTimeOffset>(12),
             reader.GetBoolean(13),
-            reader.IsDBNull(14) ? null : reader.GetFieldValue<DateTimeOffset>(14)),
-        withBytes && !reader.IsDBNull(15) ? reader.GetFieldValue<byte[]>(15) : null);
+            reader.IsDBNull(14) ? null : reader.GetFieldValue<DateTimeOffset>(14),
+            reader.IsDBNull(15) ? null : reader.GetString(15)),
+        withBytes && !reader.IsDBNull(16) ? reader.GetFieldValue<byte[]>(16) : null);
 }

@@ -2,6 +2,7 @@ using System.Net.Http.Headers;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 using Platform.Ai;
 using Platform.Data;
@@ -17,11 +18,13 @@ namespace AiInference.Tests.Serving;
 public sealed class InferenceServerFactory : WebApplicationFactory<Program>
 {
     private readonly Dictionary<string, string?> _settings;
+    private readonly Action<IServiceCollection>? _services;
 
-    private InferenceServerFactory(TestDatabase database, Dictionary<string, string?> settings)
+    private InferenceServerFactory(TestDatabase database, Dictionary<string, string?> settings, Action<IServiceCollection>? services)
     {
         Database = database;
         _settings = settings;
+        _services = services;
         Tokens = new ServiceTokens(new ServiceTokenOptions { SigningKey = settings["ServiceTokens:SigningKey"]! });
     }
 
@@ -30,7 +33,7 @@ public sealed class InferenceServerFactory : WebApplicationFactory<Program>
     /// <summary>Issues tokens as the Api does, with the key the server was given.</summary>
     public ServiceTokens Tokens { get; }
 
-    public static async Task<InferenceServerFactory> CreateAsync(string name, IDictionary<string, string?>? overrides = null)
+    public static async Task<InferenceServerFactory> CreateAsync(string name, IDictionary<string, string?>? overrides = null, Action<IServiceCollection>? services = null)
     {
         var db = await TestEnvironment.CreateDatabaseAsync(name);
         await SchemaUpdater.UpdateAsync(db.OwnerConnectionString);
@@ -45,7 +48,7 @@ public sealed class InferenceServerFactory : WebApplicationFactory<Program>
             settings[key] = value;
         }
 
-        var factory = new InferenceServerFactory(db, settings);
+        var factory = new InferenceServerFactory(db, settings, services);
         _ = factory.Server; // start now: the model loader begins listening
         return factory;
     }
@@ -83,6 +86,20 @@ public sealed class InferenceServerFactory : WebApplicationFactory<Program>
         return activated!;
     }
 
+    /// <summary>Stores the next version of an organization's model as a storage reference and activates it (as the Api does).</summary>
+    public async Task<AiModel> PublishReferenceAsync(Guid tenantId, string name, Uri storageUri, string sha256)
+    {
+        await using var connection = new NpgsqlConnection(Database.AppConnectionString);
+        await connection.OpenAsync();
+        await using var transaction = await connection.BeginTransactionAsync();
+        await TenantSession.ApplyAsync(connection, transaction, tenantId, null, CancellationToken.None);
+        var stored = await AiModelStore.AddVersionAsync(connection, transaction, tenantId, null,
+            new NewAiModel(name, "test", Onnx: null) { StorageUri = storageUri.ToString(), StorageSha256 = sha256 });
+        var (_, activated) = await AiModelStore.ActivateAsync(connection, transaction, tenantId, name, stored.Version);
+        await transaction.CommitAsync();
+        return activated!;
+    }
+
     /// <summary>Stores and activates a platform model (every organization may use it).</summary>
     public Task<AiModel> PublishPlatformAsync(string name, byte[] onnx) =>
         new AiModelStore(NpgsqlDataSource.Create(Database.AppConnectionString)).PublishPlatformModelAsync(new NewAiModel(name, "test", onnx));
@@ -113,6 +130,11 @@ public sealed class InferenceServerFactory : WebApplicationFactory<Program>
         foreach (var (key, value) in _settings)
         {
             builder.UseSetting(key, value);
+        }
+
+        if (_services is { } services)
+        {
+            builder.ConfigureServices(services);
         }
     }
 }

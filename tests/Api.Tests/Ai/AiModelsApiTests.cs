@@ -18,7 +18,7 @@ public sealed class AiModelsApiTests
     [ClassInitialize]
     public static async Task Start(TestContext context)
     {
-        _api = await ApiFactory.CreateAsync("ai_models");
+        _api = await ApiFactory.CreateAsync("ai_models", new Dictionary<string, string?> { ["Ai:ModelStorage:AllowedHosts:0"] = "models.example.net" });
         _owner = await _api.RegisterAndSignInAsync("ai-owner", "owner@ai.test");
     }
 
@@ -95,6 +95,33 @@ public sealed class AiModelsApiTests
 
         Assert.AreEqual(HttpStatusCode.NotFound, infer.StatusCode);
         Assert.AreEqual(HttpStatusCode.NotFound, activate.StatusCode);
+    }
+
+    [TestMethod]
+    public async Task A_model_by_storage_reference_is_stored_with_its_checksum_and_bad_references_get_field_errors()
+    {
+        var sha = new string('a', 64);
+        var stored = await _owner.Client.PostAsJsonAsync("/api/v1/ai/models", new { name = "big-ranker", modelType = "onnx", storageUri = "https://models.example.net/ranker/7.onnx", sha256 = sha });
+        Assert.AreEqual(HttpStatusCode.Created, stored.StatusCode, await stored.Content.ReadAsStringAsync());
+        var model = await stored.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.AreEqual("https://models.example.net/ranker/7.onnx", model.GetProperty("storageUri").GetString());
+        Assert.AreEqual(sha, model.GetProperty("sha256").GetString());
+
+        foreach (var (body, field, says) in new (object Body, string Field, string Says)[]
+        {
+            (new { name = "r1", modelType = "onnx", storageUri = "https://attacker.example.org/steal", sha256 = sha }, "storageUri", "models.example.net"),
+            (new { name = "r2", modelType = "onnx", storageUri = "http://models.example.net/plain.onnx", sha256 = sha }, "storageUri", "https"),
+            (new { name = "r3", modelType = "onnx", storageUri = "https://models.example.net/x.onnx", sha256 = "ABC" }, "sha256", "SHA-256"),
+            (new { name = "r4", modelType = "onnx", storageUri = "https://models.example.net/x.onnx", sha256 = sha, onnx = Convert.ToBase64String(Churn.Build()) }, "onnx", "not both"),
+            (new { name = "r5", modelType = "onnx", storageUri = "not a url", sha256 = sha }, "storageUri", "https URL"),
+        })
+        {
+            var refused = await _owner.Client.PostAsJsonAsync("/api/v1/ai/models", body);
+            Assert.AreEqual(HttpStatusCode.BadRequest, refused.StatusCode);
+            var errors = (await refused.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors");
+            Assert.IsTrue(errors.TryGetProperty(field, out var messages), $"{field} has an error: {errors}");
+            StringAssert.Contains(messages[0].GetString(), says);
+        }
     }
 
     [TestMethod]
