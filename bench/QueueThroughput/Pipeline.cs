@@ -3,6 +3,7 @@ using System.Diagnostics;
 using Benchmarks.Shared;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
+using Npgsql;
 using Platform.Messaging;
 using Platform.Tenancy;
 
@@ -183,8 +184,12 @@ internal sealed class Pipeline : IAsyncDisposable
             // Not cancelled midway: an event whose commit is in doubt would count as lost when draining.
             await using var connection = await _db.ProducerDataSource.OpenConnectionAsync(CancellationToken.None);
             await using var transaction = await connection.BeginTransactionAsync(CancellationToken.None);
-            await TenantSession.ApplyAsync(connection, transaction, tenant, userId: null, CancellationToken.None);
-            await Outbox.AddAsync(connection, transaction, integrationEvent, CancellationToken.None);
+            // The organization's key travels with the insert, as the Api's EF Core interceptor sends it with each command.
+            await using (var write = new NpgsqlBatch(connection, transaction) { BatchCommands = { TenantSession.Command(tenant, userId: null), Outbox.Command(integrationEvent) } })
+            {
+                await write.ExecuteNonQueryAsync(CancellationToken.None);
+            }
+
             // Recorded before the commit returns, so a consumer fast enough to see the event first still finds it;
             // refined to the commit's end unless that consumer took it already.
             var before = Stopwatch.GetTimestamp();
