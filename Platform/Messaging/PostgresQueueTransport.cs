@@ -31,17 +31,26 @@ public sealed partial class PostgresQueueTransport(NpgsqlDataSource dataSource, 
     private const string CompleteLockedSql = "DELETE FROM queue_messages WHERE id = $1";
 
     /// <summary>
+    /// The ordering of an organization probe: queue_messages_ready read backwards, so the probe lands on the organization's
+    /// last entry (its newest or latest-due message, which is queued) instead of its first (its oldest, which are the
+    /// handled ones, dead until vacuum). Organizations are walked from the highest id down.
+    /// </summary>
+    private const string NewestFirst = "ORDER BY tenant_id DESC, priority, available_at DESC, id DESC";
+
+    /// <summary>Where a claim's walk over organizations starts: above every organization id (no version 4 uuid is all ones).</summary>
+    private static readonly Guid Top = Guid.AllBitsSet;
+
+    /// <summary>
     /// The queue's due messages in the order they are to be claimed (<c>turns</c>, an array of ids): priority first;
     /// within a priority, organizations take turns. Parameters: $1 queue, $2 how many.
     /// </summary>
     private const string FairTurnsSql =
-        """
+        $$"""
         WITH RECURSIVE tenants (tenant_id) AS (
-            -- Each organization with messages on the queue: a loose index scan, one probe apiece, landing on its newest
-            -- message (queue_messages_newest), which is live, rather than its oldest, which are dead once handled.
-            (SELECT tenant_id FROM queue_messages WHERE queue = $1 AND tenant_id IS NOT NULL ORDER BY tenant_id, id DESC LIMIT 1)
+            -- Each organization with messages on the queue: a loose index scan, one probe apiece, newest first.
+            (SELECT tenant_id FROM queue_messages WHERE queue = $1 AND tenant_id IS NOT NULL {{NewestFirst}} LIMIT 1)
             UNION ALL
-            SELECT (SELECT q.tenant_id FROM queue_messages q WHERE q.queue = $1 AND q.tenant_id > t.tenant_id ORDER BY q.tenant_id, q.id DESC LIMIT 1)
+            SELECT (SELECT q.tenant_id FROM queue_messages q WHERE q.queue = $1 AND q.tenant_id < t.tenant_id {{NewestFirst}} LIMIT 1)
             FROM tenants t WHERE t.tenant_id IS NOT NULL),
         share AS (
             -- Four times an organization's fair share of the batch: spares for rows competing consumers hold locked,
@@ -85,13 +94,12 @@ public sealed partial class PostgresQueueTransport(NpgsqlDataSource dataSource, 
     /// last organization, and whether the window was full.
     /// </summary>
     private const string LockedClaimSql =
-        """
+        $$"""
         WITH RECURSIVE tenants (tenant_id, n) AS (
-            -- A loose index scan landing on each organization's newest message (queue_messages_newest), which is live,
-            -- rather than its oldest, which are dead once handled.
-            (SELECT tenant_id, 1 FROM queue_messages WHERE queue = $1 AND tenant_id > $3 ORDER BY tenant_id, id DESC LIMIT 1)
+            -- A loose index scan over the organizations below $3, one probe apiece, newest first.
+            (SELECT tenant_id, 1 FROM queue_messages WHERE queue = $1 AND tenant_id < $3 {{NewestFirst}} LIMIT 1)
             UNION ALL
-            SELECT (SELECT q.tenant_id FROM queue_messages q WHERE q.queue = $1 AND q.tenant_id > t.tenant_id ORDER BY q.tenant_id, q.id DESC LIMIT 1), t.n + 1
+            SELECT (SELECT q.tenant_id FROM queue_messages q WHERE q.queue = $1 AND q.tenant_id < t.tenant_id {{NewestFirst}} LIMIT 1), t.n + 1
             FROM tenants t WHERE t.tenant_id IS NOT NULL AND t.n < $2 - 1),
         window_ AS (
             SELECT count(tenant_id)::int AS organizations, (SELECT tenant_id FROM tenants WHERE tenant_id IS NOT NULL ORDER BY n DESC LIMIT 1) AS last
@@ -228,16 +236,16 @@ public sealed partial class PostgresQueueTransport(NpgsqlDataSource dataSource, 
         NpgsqlConnection connection, NpgsqlTransaction transaction, string queue, int maxMessages, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(maxMessages, 2);
-        var after = _windows.GetValueOrDefault(queue);
-        await using var batch = SystemBatch(connection, LockedClaimSql, queue, maxMessages, after);
+        var below = _windows.TryGetValue(queue, out var last) ? last : Top;
+        await using var batch = SystemBatch(connection, LockedClaimSql, queue, maxMessages, below);
         batch.Transaction = transaction;
         batch.BatchCommands.Insert(1, IndexPlansOnly(true));
         batch.BatchCommands.Add(IndexPlansOnly(false)); // the handlers' statements that follow are planned as usual
         var window = new ClaimWindow();
         var claimed = await ReadMessagesAsync(batch, maxMessages, cancellationToken, window.Read).ConfigureAwait(false);
 
-        // The next claim starts after this one's last organization when it could not look at them all, else at the start.
-        _windows[queue] = window.Full ? window.Last : Guid.Empty;
+        // The next claim starts below this one's last organization when it could not look at them all, else at the top.
+        _windows[queue] = window.Full ? window.Last : Top;
         if (claimed.GroupBy(m => m.TenantId).Any(group => group.Count() >= window.Share))
         {
             Wake(queue); // an organization had more than its share waiting: another consumer may as well take it
