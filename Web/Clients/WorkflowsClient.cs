@@ -13,6 +13,10 @@ public sealed class WorkflowsClient(HttpClient http) : ApiClient(http)
     public Task<ApiResult<List<WorkflowInfo>>> ListAsync(CancellationToken cancellationToken = default) =>
         GetAsync<List<WorkflowInfo>>(Root, cancellationToken);
 
+    /// <summary>The triggers and registered actions the designer's palette offers, with their ports and settings.</summary>
+    public Task<ApiResult<List<NodeTypeInfo>>> NodeTypesAsync(CancellationToken cancellationToken = default) =>
+        GetAsync<List<NodeTypeInfo>>($"{Root}/node-types", cancellationToken);
+
     public Task<ApiResult<WorkflowInfo>> GetAsync(Guid workflowId, CancellationToken cancellationToken = default) =>
         GetAsync<WorkflowInfo>($"{Root}/{workflowId}", cancellationToken);
 
@@ -48,6 +52,15 @@ public sealed class WorkflowsClient(HttpClient http) : ApiClient(http)
 
 public sealed record WorkflowInfo(
     Guid Id, string Name, string? Description, Guid? OwnerId, JsonObject Draft, int? PublishedVersion, bool HasHook, string? HookUrl, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt);
+
+/// <summary>A node type: <c>trigger</c> or <c>action</c>, the ports edges leave from, the settings its config reads.</summary>
+public sealed record NodeTypeInfo(string Type, string Kind, IReadOnlyList<string> OutputPorts, IReadOnlyList<NodeSettingInfo> Settings)
+{
+    public bool IsTrigger => Kind == "trigger";
+}
+
+/// <summary>A config setting: its JSON name, its kind (<c>text</c>, <c>number</c>, <c>flag</c>, <c>json</c>), whether it is required.</summary>
+public sealed record NodeSettingInfo(string Name, string Kind, bool Required);
 
 public sealed record WorkflowVersionInfo(Guid DefinitionId, int Version, string TriggerType, string? TriggerValue, DateTimeOffset PublishedAt, Guid? PublishedBy);
 

@@ -22,7 +22,9 @@ public sealed class WorkflowDesignerTests
         await Expect(canvas).ToHaveAttributeAsync("data-ready", "true");
         await page.GetByTestId("workflow-name").FillAsync("Greeting");
 
-        // Two steps dragged from the palette onto the canvas, left unconnected and unset on purpose.
+        // Two steps dragged from the palette onto the canvas, left unconnected and unset on purpose. The mouse moves
+        // only within the window, so the designer is scrolled to the top first, as a reader would.
+        await page.Locator(".designer").EvaluateAsync("designer => designer.scrollIntoView()");
         var area = await canvas.BoundingBoxAsync() ?? throw new AssertFailedException("the canvas is not shown");
         await DragAsync(page, page.GetByTestId("palette-trigger.manual"), area.X + 130, area.Y + 60);
         await DragAsync(page, page.GetByTestId("palette-set_variable"), area.X + 200, area.Y + 260);
@@ -42,6 +44,7 @@ public sealed class WorkflowDesignerTests
         await WholeApplication.ScreenshotAsync(page, TestContext, "workflow-designer-invalid");
 
         // Fixed: joined from the trigger's output port to the step's input port, and the step's settings filled in.
+        await page.Locator(".designer").EvaluateAsync("designer => designer.scrollIntoView()");
         await DragAsync(page, trigger.Locator(".output_1"), remember.Locator(".input_1"));
         await remember.ClickAsync();
         await page.Locator("#setting-name").FillAsync("greeting");

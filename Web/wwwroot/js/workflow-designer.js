@@ -451,6 +451,9 @@
       const config = node.data.config || {};
       const control = settingControl(setting, setting.name === '' ? config : config[setting.name]);
       control.dataset.setting = setting.name;
+      if (setting.required) {
+        control.setAttribute('aria-required', 'true');
+      }
       control.addEventListener(setting.kind === 'flag' ? 'change' : 'input', () => {
         const current = Object.assign({}, dataOf(drawflowId).config || {});
         const value = readSetting(setting, control);
@@ -494,6 +497,7 @@
     const legend = document.createElement('legend');
     legend.textContent = text.next;
     fieldset.appendChild(legend);
+    let shown = false;
     info.ports.forEach((port, index) => {
       const outputClass = 'output_' + (index + 1);
       const connections = (node.outputs[outputClass] || { connections: [] }).connections;
@@ -516,6 +520,7 @@
         list.appendChild(item);
       });
       fieldset.appendChild(list);
+      shown = shown || connections.length > 0;
       const choices = otherNodes(drawflowId).filter(n => !connections.some(c => String(c.node) === String(n.id)));
       if (choices.length > 0) {
         const row = document.createElement('div');
@@ -533,9 +538,13 @@
         row.appendChild(field('connect-' + port, info.ports.length > 1 ? text.connect + ' (' + port + ')' : text.connect, pick));
         row.appendChild(connect);
         fieldset.appendChild(row);
+        shown = true;
       }
     });
-    panel.appendChild(fieldset);
+    // A step with nowhere to go yet (the only step, or every other linked already) shows no empty box.
+    if (shown) {
+      panel.appendChild(fieldset);
+    }
   }
 
   function select(drawflowId) {
