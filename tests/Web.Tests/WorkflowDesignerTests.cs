@@ -1,3 +1,5 @@
+using System.Net.Http.Json;
+using System.Text.Json;
 using Microsoft.Playwright;
 using static Microsoft.Playwright.Assertions;
 
@@ -79,6 +81,73 @@ public sealed class WorkflowDesignerTests
     }
 
     [TestMethod]
+    public async Task A_waiting_execution_is_cancelled_and_a_failed_one_shows_its_error_and_retries_from_the_failed_step()
+    {
+        var email = await Owners.CreateConfirmedAsync("flowrun");
+        var (api, _) = await Owners.ApiClientAsync(email);
+        Guid waiting, failing;
+        using (api)
+        {
+            waiting = await StartAsync(api, "Wait an hour", new { id = "pause", type = "delay", config = new { seconds = 3600 } });
+            // Nothing answers on port 9 here: the step fails at once, and one attempt is all it gets.
+            failing = await StartAsync(api, "Call home", new { id = "call", type = "http.request", config = new { url = "http://127.0.0.1:9/ping" }, retry = new { maxAttempts = 1 } });
+        }
+
+        var page = await WholeApplication.NewPageAsync();
+        await Owners.SignInAsync(page, email);
+        await page.GotoAsync($"/workflows/executions/{waiting}");
+        var status = page.GetByTestId("execution-status").GetByTestId("status");
+        await Expect(status).ToHaveAttributeAsync("data-status", "waiting", new() { Timeout = 60_000 });
+        await page.GetByTestId("cancel-execution").ClickAsync();
+        await Expect(page.GetByTestId("execution-notice")).ToBeVisibleAsync();
+        await Expect(status).ToHaveAttributeAsync("data-status", "cancelled");
+        await Expect(page.GetByTestId("cancel-execution")).ToHaveCountAsync(0);
+
+        await page.GotoAsync($"/workflows/executions/{failing}");
+        await Expect(status).ToHaveAttributeAsync("data-status", "failed", new() { Timeout = 60_000 });
+        var attempts = page.GetByTestId("steps").Locator("tr[data-step='call']");
+        await Expect(attempts).ToHaveCountAsync(1);
+        await Expect(attempts.GetByTestId("status")).ToHaveAttributeAsync("data-status", "failed");
+        await Expect(attempts.Locator(".error-text")).Not.ToBeEmptyAsync();
+        await Expect(page.GetByTestId("execution-error")).ToBeVisibleAsync();
+        await WholeApplication.ScreenshotAsync(page, TestContext, "workflow-execution-failed");
+
+        await page.GetByTestId("retry-execution").ClickAsync();
+        await Expect(page.GetByTestId("execution-notice")).ToBeVisibleAsync();
+        // Run again from the failed step: a second attempt of that step, failing the same way.
+        await Expect(attempts).ToHaveCountAsync(2, new() { Timeout = 60_000 });
+        await Expect(status).ToHaveAttributeAsync("data-status", "failed", new() { Timeout = 60_000 });
+        await page.Context.CloseAsync();
+    }
+
+    [TestMethod]
+    public async Task In_arabic_the_designer_mirrors_palette_and_panel_but_keeps_the_drawing_left_to_right()
+    {
+        var email = await Owners.CreateConfirmedAsync("flowar");
+        var page = await WholeApplication.NewPageAsync("ar");
+        await Owners.SignInAsync(page, email);
+        await page.GotoAsync("/workflows/new");
+        var canvas = page.GetByTestId("canvas");
+        await Expect(canvas).ToHaveAttributeAsync("data-ready", "true");
+        await Expect(page.Locator("html")).ToHaveAttributeAsync("dir", "rtl");
+        await Expect(canvas).ToHaveAttributeAsync("dir", "ltr");
+        await Expect(page.GetByTestId("palette-trigger.manual")).ToHaveTextAsync("بدء يدوي");
+
+        // Pressed rather than dragged: the keyboard's way in, which puts the step on the canvas and opens its settings.
+        await page.GetByTestId("palette-trigger.manual").FocusAsync();
+        await page.Keyboard.PressAsync("Enter");
+        await Expect(canvas.Locator(".drawflow-node[data-node-id='start']")).ToBeFocusedAsync();
+        await Expect(page.Locator("#step-id")).ToHaveValueAsync("start");
+
+        var palette = await page.GetByTestId("palette").BoundingBoxAsync();
+        var panel = await page.GetByTestId("settings-panel").BoundingBoxAsync();
+        var drawing = await canvas.BoundingBoxAsync();
+        Assert.IsTrue(palette!.X > drawing!.X && drawing.X > panel!.X, "the palette is on the reading side (right), the settings on the left");
+        await WholeApplication.ScreenshotAsync(page, TestContext, "workflow-designer-ar");
+        await page.Context.CloseAsync();
+    }
+
+    [TestMethod]
     public async Task A_viewer_sees_workflows_but_may_not_open_the_designer()
     {
         var ownerEmail = await Owners.CreateConfirmedAsync("flowview");
@@ -92,6 +161,24 @@ public sealed class WorkflowDesignerTests
         await viewer.GotoAsync("/workflows/new");
         await Expect(viewer.GetByTestId("forbidden")).ToBeVisibleAsync();
         await viewer.Context.CloseAsync();
+    }
+
+    /// <summary>Creates and publishes a manual workflow with one step through the Api, starts it, and gives the execution's id.</summary>
+    private static async Task<Guid> StartAsync(HttpClient api, string name, object step)
+    {
+        var stepId = (string)step.GetType().GetProperty("id")!.GetValue(step)!;
+        using var created = await api.PostAsJsonAsync("/api/v1/workflows", new
+        {
+            name,
+            graph = new { nodes = new[] { new { id = "start", type = "trigger.manual" }, step }, edges = new[] { new { from = "start", to = stepId } } },
+        });
+        Assert.IsTrue(created.IsSuccessStatusCode, await created.Content.ReadAsStringAsync());
+        var id = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString();
+        using var published = await api.PostAsync(new Uri($"/api/v1/workflows/{id}/publish", UriKind.Relative), null);
+        Assert.IsTrue(published.IsSuccessStatusCode, await published.Content.ReadAsStringAsync());
+        using var started = await api.PostAsJsonAsync($"/api/v1/workflows/{id}/executions", new { input = new { } });
+        Assert.IsTrue(started.IsSuccessStatusCode, await started.Content.ReadAsStringAsync());
+        return (await started.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetGuid();
     }
 
     /// <summary>Presses the mouse on <paramref name="from"/>'s centre and lets go at a point, moving in steps as a hand does.</summary>
