@@ -138,6 +138,17 @@ public sealed class WorkflowDesignerTests
         await page.Keyboard.PressAsync("Enter");
         await Expect(canvas.Locator(".drawflow-node[data-node-id='start']")).ToBeFocusedAsync();
         await Expect(page.Locator("#step-id")).ToHaveValueAsync("start");
+        await page.GetByTestId("palette-set_variable").FocusAsync();
+        await page.Keyboard.PressAsync("Enter");
+        await Expect(page.Locator("#step-id")).ToHaveValueAsync("set_variable");
+
+        // Joined from the keyboard: the trigger's settings offer the other step as where to go next.
+        await canvas.Locator(".drawflow-node[data-node-id='start']").FocusAsync();
+        await page.Keyboard.PressAsync("Enter");
+        await page.Locator("#connect-out").SelectOptionAsync(new SelectOptionValue { Label = "set_variable" });
+        await page.GetByTestId("settings-panel").GetByRole(AriaRole.Button, new() { Name = "ربط", Exact = true }).ClickAsync();
+        await Expect(canvas.Locator(".connection")).ToHaveCountAsync(1);
+        await Expect(page.GetByTestId("settings-panel").Locator(".wf-connections")).ToContainTextAsync("set_variable");
 
         var palette = await page.GetByTestId("palette").BoundingBoxAsync();
         var panel = await page.GetByTestId("settings-panel").BoundingBoxAsync();

@@ -530,7 +530,7 @@
         const connect = document.createElement('button');
         connect.type = 'button';
         connect.className = 'button small';
-        connect.textContent = text.connect;
+        connect.textContent = text.link;
         connect.addEventListener('click', () => {
           editor.addConnection(drawflowId, pick.value, outputClass, 'input_1');
           renderPanel();
