@@ -24,6 +24,9 @@ public static class WorkflowsApi
 
         api.MapGet("/", ListAsync).WithName("ListWorkflows").WithSummary("The organization's workflows.")
             .RequirePermission(Permissions.Workflows.Read);
+        api.MapGet("/node-types", NodeTypes).WithName("ListWorkflowNodeTypes")
+            .WithSummary("The triggers and registered actions a graph may use, with their output ports and settings (for editors).")
+            .RequirePermission(Permissions.Workflows.Read);
         api.MapPost("/", CreateAsync).WithName("CreateWorkflow").WithSummary("Create a workflow with its draft graph (validated: 422 names the nodes at fault).")
             .WithIdempotency()
             .RequirePermission(Permissions.Workflows.Create);
@@ -72,6 +75,8 @@ public static class WorkflowsApi
 
     public static async Task<Ok<List<WorkflowResponse>>> ListAsync(TenantContext tenant, WorkflowDefinitionService workflows, CancellationToken cancellationToken) =>
         TypedResults.Ok((await workflows.ListAsync(tenant.RequiredTenantId, cancellationToken)).Select(ToResponse).ToList());
+
+    public static Ok<IReadOnlyList<WorkflowNodeType>> NodeTypes(WorkflowActionRegistry actions) => TypedResults.Ok(actions.NodeTypes());
 
     public static async Task<Created<WorkflowResponse>> CreateAsync(WorkflowRequest request, TenantContext tenant, WorkflowDefinitionService workflows, CancellationToken cancellationToken)
     {

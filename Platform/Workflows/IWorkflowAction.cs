@@ -28,6 +28,9 @@ public interface IWorkflowAction
     /// </summary>
     bool HasSideEffects => true;
 
+    /// <summary>The settings its config reads, for editors; empty when it has none.</summary>
+    IReadOnlyList<WorkflowSetting> Settings => [];
+
     /// <summary>What is wrong with a node's config (unrendered: templates are not evaluated yet); empty when valid.</summary>
     IEnumerable<string> Validate(JsonObject config);
 

@@ -17,6 +17,7 @@ public static class NavigationCatalogue
     [
         new("/", "Nav.Home", null, Workspace),
         new("/notifications", "Nav.Notifications", null, Workspace),
+        new("/workflows", "Nav.Workflows", Platform.Access.Permissions.Workflows.Read, Workspace),
         new("/users", "Nav.Users", Platform.Access.Permissions.Users.Read, Organization),
         new("/roles", "Nav.Roles", Platform.Access.Permissions.Roles.Read, Organization),
         new("/organizations", "Nav.Organizations", null, Organization),

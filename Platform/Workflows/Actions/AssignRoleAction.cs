@@ -14,6 +14,8 @@ public sealed class AssignRoleAction(PermissionEvaluator permissions) : IWorkflo
 {
     public string Type => "record.assign_role";
 
+    public IReadOnlyList<WorkflowSetting> Settings { get; } = [WorkflowSetting.Text("userId", required: true), WorkflowSetting.Text("roleId", required: true), WorkflowSetting.Flag("assign")];
+
     public IEnumerable<string> Validate(JsonObject config)
     {
         foreach (var name in new[] { "userId", "roleId" })

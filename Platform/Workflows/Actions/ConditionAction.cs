@@ -10,6 +10,8 @@ public sealed class ConditionAction : IWorkflowAction
 
     public string Type => "condition";
 
+    public IReadOnlyList<WorkflowSetting> Settings { get; } = [WorkflowSetting.Json("if", required: true)];
+
     public IReadOnlyList<string> OutputPorts { get; } = [True, False];
 
     public bool HasSideEffects => false;

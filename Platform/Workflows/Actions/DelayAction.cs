@@ -11,6 +11,8 @@ public sealed class DelayAction(TimeProvider clock) : IWorkflowAction
 {
     public string Type => "delay";
 
+    public IReadOnlyList<WorkflowSetting> Settings { get; } = [WorkflowSetting.Number("seconds"), WorkflowSetting.Text("until")];
+
     public bool HasSideEffects => false;
 
     public IEnumerable<string> Validate(JsonObject config)

@@ -25,6 +25,8 @@ public sealed class HttpRequestAction(IHttpClientFactory clients) : IWorkflowAct
 
     public string Type => "http.request";
 
+    public IReadOnlyList<WorkflowSetting> Settings { get; } = [WorkflowSetting.Text("method"), WorkflowSetting.Text("url", required: true), WorkflowSetting.Json("headers"), WorkflowSetting.Json("body")];
+
     public IEnumerable<string> Validate(JsonObject config)
     {
         var method = config["method"] is JsonValue m && m.TryGetValue<string>(out var text) ? text.ToUpperInvariant() : "GET";

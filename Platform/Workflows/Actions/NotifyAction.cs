@@ -14,6 +14,8 @@ public sealed class NotifyAction : IWorkflowAction
 
     public string Type => "notify";
 
+    public IReadOnlyList<WorkflowSetting> Settings { get; } = [WorkflowSetting.Text("userId", required: true), WorkflowSetting.Text("title", required: true), WorkflowSetting.Text("body"), WorkflowSetting.Text("link")];
+
     public IEnumerable<string> Validate(JsonObject config)
     {
         if (config["userId"] is not JsonValue user || !user.TryGetValue<string>(out var id) || !(Guid.TryParse(id, out _) || id.Contains("{{", StringComparison.Ordinal)))

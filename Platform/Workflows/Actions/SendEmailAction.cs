@@ -35,6 +35,8 @@ public sealed class SendEmailAction : IWorkflowAction
 
     public string Type => "send_email";
 
+    public IReadOnlyList<WorkflowSetting> Settings { get; } = [WorkflowSetting.Text("to", required: true), WorkflowSetting.Text("template", required: true), WorkflowSetting.Text("culture"), WorkflowSetting.Json("model")];
+
     public IEnumerable<string> Validate(JsonObject config)
     {
         ArgumentNullException.ThrowIfNull(config);

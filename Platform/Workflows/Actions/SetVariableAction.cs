@@ -7,6 +7,8 @@ public sealed class SetVariableAction : IWorkflowAction
 {
     public string Type => "set_variable";
 
+    public IReadOnlyList<WorkflowSetting> Settings { get; } = [WorkflowSetting.Text("name", required: true), WorkflowSetting.Json("value", required: true)];
+
     public bool HasSideEffects => false;
 
     public IEnumerable<string> Validate(JsonObject config)

@@ -153,6 +153,25 @@ public sealed class WorkflowsApiTests
     }
 
     [TestMethod]
+    public async Task Node_types_list_the_triggers_and_every_registered_action_with_ports_and_settings()
+    {
+        var types = await _owner.Client.GetFromJsonAsync<JsonElement>("/api/v1/workflows/node-types");
+
+        var byType = types.EnumerateArray().ToDictionary(t => t.GetProperty("type").GetString()!);
+        CollectionAssert.IsSubsetOf(new[] { "trigger.manual", "trigger.event", "trigger.cron", "trigger.webhook" }, byType.Keys.ToArray());
+        var registry = _api.Services.GetRequiredService<WorkflowActionRegistry>();
+        CollectionAssert.IsSubsetOf(registry.Types.ToArray(), byType.Keys.ToArray());
+        Assert.AreEqual("trigger", byType["trigger.manual"].GetProperty("kind").GetString());
+        Assert.AreEqual("action", byType["set_variable"].GetProperty("kind").GetString());
+        CollectionAssert.AreEqual(new[] { "true", "false" }, byType["condition"].GetProperty("outputPorts").EnumerateArray().Select(p => p.GetString()).ToArray());
+        var settings = byType["set_variable"].GetProperty("settings").EnumerateArray().ToDictionary(s => s.GetProperty("name").GetString()!);
+        Assert.AreEqual("text", settings["name"].GetProperty("kind").GetString());
+        Assert.AreEqual("json", settings["value"].GetProperty("kind").GetString());
+        Assert.IsTrue(settings["value"].GetProperty("required").GetBoolean());
+        Assert.AreEqual("cron", byType["trigger.cron"].GetProperty("settings")[0].GetProperty("name").GetString());
+    }
+
+    [TestMethod]
     public async Task A_viewer_reads_workflows_but_cannot_change_or_run_them()
     {
         var created = await _owner.Client.PostAsJsonAsync("/api/v1/workflows", new { name = "Guarded", graph = Graph() });
@@ -162,6 +181,7 @@ public sealed class WorkflowsApiTests
         using var client = _api.Authorized((await _api.LoginAsync(viewer.Email, viewer.Password, "flows")).AccessToken);
 
         Assert.AreEqual(HttpStatusCode.OK, (await client.GetAsync($"/api/v1/workflows/{id}")).StatusCode);
+        Assert.AreEqual(HttpStatusCode.OK, (await client.GetAsync("/api/v1/workflows/node-types")).StatusCode);
         Assert.AreEqual(HttpStatusCode.Forbidden, (await client.PostAsJsonAsync("/api/v1/workflows", new { name = "Mine", graph = Graph() })).StatusCode);
         Assert.AreEqual(HttpStatusCode.Forbidden, (await client.PostAsync($"/api/v1/workflows/{id}/publish", null)).StatusCode);
         Assert.AreEqual(HttpStatusCode.Forbidden, (await client.PostAsJsonAsync($"/api/v1/workflows/{id}/executions", new { input = new { } })).StatusCode);
