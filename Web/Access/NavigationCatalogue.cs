@@ -21,6 +21,7 @@ public static class NavigationCatalogue
         new("/roles", "Nav.Roles", Platform.Access.Permissions.Roles.Read, Organization),
         new("/organizations", "Nav.Organizations", null, Organization),
         new("/api-keys", "Nav.ApiKeys", Platform.Access.Permissions.ApiKeys.Read, Organization),
+        new("/webhooks", "Nav.Webhooks", Platform.Access.Permissions.Webhooks.Read, Organization),
         new("/dead-letters", "Nav.DeadLetters", Platform.Access.Permissions.Messaging.DeadLettersRead, Organization),
         new("/audit", "Nav.Audit", Platform.Access.Permissions.Audit.Read, Organization),
         new("/account", "Nav.Profile", null, MyAccount),

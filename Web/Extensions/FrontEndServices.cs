@@ -71,6 +71,7 @@ public static class FrontEndServices
         services.AddSignedInApiClient<ApiKeysClient>();
         services.AddSignedInApiClient<DeadLettersClient>();
         services.AddSignedInApiClient<AuditClient>();
+        services.AddSignedInApiClient<WebhooksClient>();
         return builder;
     }
 

@@ -50,6 +50,8 @@ public static class WholeApplication
         // Access tokens live 8 s in this run, so every test's pages go through the front end's
         // transparent refresh (due in the last quarter of a token's life), not only the test about it.
         Environment.SetEnvironmentVariable("Identity__AccessTokenLifetime", AccessTokenLifetime.ToString());
+        // Webhook tests point endpoints at receivers on 127.0.0.1, which the SSRF policy refuses unless an operator allows it.
+        Environment.SetEnvironmentVariable("Webhooks__AllowedTargets__0", "127.0.0.1");
         Mail = new Mailbox(mailFolder);
         ScreenshotFolder = Path.Combine(context.TestRunResultsDirectory ?? TestEnvironment.Root, "screenshots");
         Directory.CreateDirectory(ScreenshotFolder);
