@@ -23,6 +23,7 @@ public static class NavigationCatalogue
         new("/api-keys", "Nav.ApiKeys", Platform.Access.Permissions.ApiKeys.Read, Organization),
         new("/webhooks", "Nav.Webhooks", Platform.Access.Permissions.Webhooks.Read, Organization),
         new("/dead-letters", "Nav.DeadLetters", Platform.Access.Permissions.Messaging.DeadLettersRead, Organization),
+        new("/security", "Nav.SecurityDashboard", Platform.Access.Permissions.Security.Read, Organization),
         new("/audit", "Nav.Audit", Platform.Access.Permissions.Audit.Read, Organization),
         new("/account", "Nav.Profile", null, MyAccount),
         new("/account/password", "Nav.Password", null, MyAccount),

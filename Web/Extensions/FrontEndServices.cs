@@ -72,6 +72,7 @@ public static class FrontEndServices
         services.AddSignedInApiClient<DeadLettersClient>();
         services.AddSignedInApiClient<AuditClient>();
         services.AddSignedInApiClient<WebhooksClient>();
+        services.AddSignedInApiClient<SecurityClient>();
         return builder;
     }
 
