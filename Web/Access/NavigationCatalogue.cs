@@ -20,6 +20,7 @@ public static class NavigationCatalogue
         new("/users", "Nav.Users", Platform.Access.Permissions.Users.Read, Organization),
         new("/roles", "Nav.Roles", Platform.Access.Permissions.Roles.Read, Organization),
         new("/organizations", "Nav.Organizations", null, Organization),
+        new("/organization/settings", "Nav.OrganizationSettings", Platform.Access.Permissions.Organization.Update, Organization),
         new("/api-keys", "Nav.ApiKeys", Platform.Access.Permissions.ApiKeys.Read, Organization),
         new("/webhooks", "Nav.Webhooks", Platform.Access.Permissions.Webhooks.Read, Organization),
         new("/dead-letters", "Nav.DeadLetters", Platform.Access.Permissions.Messaging.DeadLettersRead, Organization),

@@ -73,6 +73,7 @@ public static class FrontEndServices
         services.AddSignedInApiClient<AuditClient>();
         services.AddSignedInApiClient<WebhooksClient>();
         services.AddSignedInApiClient<SecurityClient>();
+        services.AddSignedInApiClient<OrganizationClient>();
         return builder;
     }
 
