@@ -31,6 +31,10 @@ public static class WholeApplication
 
     public static IBrowser Browser => _browser ?? throw new InvalidOperationException("The browser did not start.");
 
+    /// <summary>The platform database as the services reach it (the application role, under row-level security).</summary>
+    public static string DatabaseConnectionString =>
+        ((AppHost.Hosting.Resources.IResourceWithConnectionString)(_app ?? throw new InvalidOperationException("The application did not start.")).GetResource("platformdb")).ConnectionString;
+
     /// <summary>Where screenshots go; each is also attached to the test's results.</summary>
     public static string ScreenshotFolder { get; private set; } = null!;
 
