@@ -92,6 +92,28 @@ public sealed class WebhooksTests
     }
 
     [TestMethod]
+    public async Task Without_javascript_and_in_arabic_an_endpoint_is_added_and_its_secret_shown_for_selecting()
+    {
+        var email = await Owners.CreateConfirmedAsync("hooknojs");
+        var context = await WholeApplication.Browser.NewContextAsync(new() { BaseURL = WholeApplication.Web.ToString(), JavaScriptEnabled = false, Locale = "ar" });
+        var page = await context.NewPageAsync();
+        await Owners.SignInAsync(page, email);
+        await page.GotoAsync("/webhooks");
+        await Expect(page.Locator("html")).ToHaveAttributeAsync("dir", "rtl");
+        await Expect(page.Locator("h1")).ToHaveTextAsync("خطافات الويب");
+
+        // Nothing listens there: adding an endpoint only checks where its URL points.
+        await page.Locator("#url").FillAsync("http://127.0.0.1:9/hooks");
+        await page.Locator("input[name=EventTypes][value='api_key.created']").CheckAsync();
+        await page.GetByTestId("webhook-create").ClickAsync();
+        StringAssert.StartsWith((await page.GetByTestId("webhook-secret-value").InnerTextAsync()).Trim(), "whsec_");
+        await Expect(page.Locator("[data-copy=webhook-secret-value]")).ToBeHiddenAsync();
+        await Expect(page.GetByTestId("webhook-endpoints").Locator("tr[data-endpoint]")).ToContainTextAsync("api_key.created");
+        await WholeApplication.ScreenshotAsync(page, TestContext, "webhook-created-rtl-without-javascript");
+        await context.CloseAsync();
+    }
+
+    [TestMethod]
     public async Task A_viewer_is_forbidden_the_webhooks_page()
     {
         var ownerEmail = await Owners.CreateConfirmedAsync("hookview");
