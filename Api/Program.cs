@@ -27,6 +27,7 @@ app.MapDefaultEndpoints();
 app.MapOpenApi("/openapi/{documentName}.json");
 app.MapAuthApi();
 app.MapAccountApi();
+app.MapOrganizationApi();
 app.MapUsersApi();
 app.MapRolesApi();
 app.MapAuditApi();

@@ -72,6 +72,9 @@ public static class FrontEndServices
         services.AddSignedInApiClient<DeadLettersClient>();
         services.AddSignedInApiClient<AuditClient>();
         services.AddSignedInApiClient<WorkflowsClient>();
+        services.AddSignedInApiClient<WebhooksClient>();
+        services.AddSignedInApiClient<SecurityClient>();
+        services.AddSignedInApiClient<OrganizationClient>();
         return builder;
     }
 

@@ -31,6 +31,10 @@ public static class WholeApplication
 
     public static IBrowser Browser => _browser ?? throw new InvalidOperationException("The browser did not start.");
 
+    /// <summary>The platform database as the services reach it (the application role, under row-level security).</summary>
+    public static string DatabaseConnectionString =>
+        ((AppHost.Hosting.Resources.IResourceWithConnectionString)(_app ?? throw new InvalidOperationException("The application did not start.")).GetResource("platformdb")).ConnectionString;
+
     /// <summary>Where screenshots go; each is also attached to the test's results.</summary>
     public static string ScreenshotFolder { get; private set; } = null!;
 
@@ -47,9 +51,13 @@ public static class WholeApplication
         // sign-in limit (10 a minute, tested in Api.Tests) is raised for this run.
         Environment.SetEnvironmentVariable("RateLimiting__Policies__auth__Limit", "1000");
         Environment.SetEnvironmentVariable("RateLimiting__Anonymous__Limit", "1000");
+        // The security dashboard's test signs in wrongly on purpose, from that same address.
+        Environment.SetEnvironmentVariable("SecurityMonitoring__IpFailureThreshold", "1000");
         // Access tokens live 8 s in this run, so every test's pages go through the front end's
         // transparent refresh (due in the last quarter of a token's life), not only the test about it.
         Environment.SetEnvironmentVariable("Identity__AccessTokenLifetime", AccessTokenLifetime.ToString());
+        // Webhook tests point endpoints at receivers on 127.0.0.1, which the SSRF policy refuses unless an operator allows it.
+        Environment.SetEnvironmentVariable("Webhooks__AllowedTargets__0", "127.0.0.1");
         Mail = new Mailbox(mailFolder);
         ScreenshotFolder = Path.Combine(context.TestRunResultsDirectory ?? TestEnvironment.Root, "screenshots");
         Directory.CreateDirectory(ScreenshotFolder);

@@ -183,6 +183,8 @@ public sealed class AuditEveryMutationTests
             ("POST /api/v1/account/mfa/recovery-codes", () => Post("/api/v1/account/mfa/recovery-codes", new { code = totp.GenerateForStep(key, totp.CurrentStep) })),
             ("POST /api/v1/account/mfa/disable", () => Post("/api/v1/account/mfa/disable", new { code = totp.GenerateForStep(key, totp.CurrentStep + 1) })),
             ("PUT /api/v1/account/", () => Put("/api/v1/account", new { displayName = "Renamed owner" })),
+            // The name only: requiring a second factor would change how the later cases sign in.
+            ("PUT /api/v1/organization/", () => Put("/api/v1/organization", new { name = "Audited organization", mfaRequired = false })),
             // Last: later cases sign in again with the owner's password.
             ("POST /api/v1/account/password", () => Post("/api/v1/account/password", new { currentPassword = _owner.Password, newPassword = "a different long passphrase" })),
         };

@@ -89,7 +89,7 @@ public sealed partial class CrossTenantTests
 
         // Lists of A never show B's rows.
         foreach (var list in new[] { "/api/v1/users", "/api/v1/roles", "/api/v1/api-keys", "/api/v1/security/ip-rules", "/api/v1/audit/logs", "/api/v1/audit/access-review", "/api/v1/account/sessions", "/api/v1/security/contacts", "/api/v1/invitations", "/api/v1/dead-letters", "/api/v1/notifications", "/api/v1/notifications/preferences", "/api/v1/webhooks/endpoints",
-            "/api/v1/email/messages", "/api/v1/email/templates", "/api/v1/email/templates/invitation/en", "/api/v1/workflows", "/api/v1/ai/models" })
+            "/api/v1/email/messages", "/api/v1/email/templates", "/api/v1/email/templates/invitation/en", "/api/v1/workflows", "/api/v1/ai/models", "/api/v1/organization" })
         {
             foreach (var (who, client) in new[] { ("member", _a.Client), ("api key", _aKey) })
             {
@@ -227,7 +227,7 @@ public sealed partial class CrossTenantTests
     {
         var parts = new List<string>();
         foreach (var list in new[] { "/api/v1/users", "/api/v1/roles", "/api/v1/api-keys", "/api/v1/security/ip-rules", "/api/v1/account/sessions", "/api/v1/security/contacts", "/api/v1/invitations", "/api/v1/dead-letters", "/api/v1/notifications",
-            "/api/v1/email/messages", "/api/v1/email/templates", "/api/v1/email/templates/invitation/en", "/api/v1/workflows", "/api/v1/ai/models" })
+            "/api/v1/email/messages", "/api/v1/email/templates", "/api/v1/email/templates/invitation/en", "/api/v1/workflows", "/api/v1/ai/models", "/api/v1/organization" })
         {
             var json = JsonDocument.Parse(await _b.Client.GetStringAsync(list)).RootElement;
             // Last-used and last-seen times move with B's own reads; compare everything else.
