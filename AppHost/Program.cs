@@ -53,7 +53,7 @@ if (builder.ExecutionContext.IsPublishMode)
 
     // In Azure nothing shares a signing key: the Api calls AiInference with its managed identity's Entra token for
     // AiInference's app registration, and AiInference admits only that identity. The postprovision hook registers the
-    // app and gives azd these values (infra/scripts/register-aiinference-app.sh, infra/README.md).
+    // app and gives azd these values (infra/scripts/register-aiinference-app.sh; infra/README.md).
     api.WithEnvironment("ServiceTokens__Mode", "ManagedIdentity")
         .WithDeploymentParameter("ServiceTokens__EntraAudience", "aiinference-audience");
     aiInference.WithEnvironment("ServiceTokens__Mode", "ManagedIdentity")
