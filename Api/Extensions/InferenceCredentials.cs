@@ -16,7 +16,8 @@ public sealed class InferenceCredentials(IOptions<ServiceTokenOptions> options, 
     // Renewed this long before expiry, so a token never expires on the way (Entra's last for an hour or more).
     private static readonly TimeSpan RenewBefore = TimeSpan.FromMinutes(5);
     private ServiceTokens? _sharedKeyTokens;
-    private AccessToken? _entraToken;
+    // A reference, so concurrent requests read a token and its expiry together (AccessToken is a struct).
+    private volatile CachedToken? _entraToken;
 
     /// <summary>Whether the settings of the mode are there (in Development the Api starts without them and answers 503).</summary>
     public bool IsConfigured => options.Value.CallerProblem() is null;
@@ -51,7 +52,9 @@ public sealed class InferenceCredentials(IOptions<ServiceTokenOptions> options, 
         // Resolved only in this mode, so local runs never build an Azure credential.
         var credential = services.GetRequiredService<TokenCredential>();
         var fresh = await credential.GetTokenAsync(new TokenRequestContext([settings.EntraScope]), cancellationToken).ConfigureAwait(false);
-        _entraToken = fresh;
+        _entraToken = new CachedToken(fresh.Token, fresh.ExpiresOn);
         return fresh.Token;
     }
+
+    private sealed record CachedToken(string Token, DateTimeOffset ExpiresOn);
 }

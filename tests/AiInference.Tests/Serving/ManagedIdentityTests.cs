@@ -158,6 +158,22 @@ public sealed class ManagedIdentityTests
     }
 
     [TestMethod]
+    public async Task Metadata_that_cannot_be_fetched_refuses_calls_with_a_reason_not_a_server_error()
+    {
+        var settings = Settings(_entra);
+        settings["ServiceTokens:EntraMetadataAddress"] = _entra.MetadataAddress.Replace("/v2.0/", "/missing/", StringComparison.Ordinal);
+        settings["ModelServing:SeedSampleModels"] = "false";
+        await using var server = await InferenceServerFactory.CreateAsync("managed_identity_no_metadata", settings);
+        using var client = server.CreateClient();
+        Present(client.DefaultRequestHeaders, _entra.AccessToken(Audience, ApiPrincipal), null);
+
+        var (status, body) = await GetAsync(client, "/v2/models/anything");
+
+        Assert.AreEqual(HttpStatusCode.Unauthorized, status, body?.ToJsonString());
+        StringAssert.Contains(body!["error"]!.GetValue<string>(), "signing keys could not be fetched");
+    }
+
+    [TestMethod]
     public async Task Outside_development_the_server_refuses_to_start_without_its_allowed_callers()
     {
         var settings = Settings(_entra);
