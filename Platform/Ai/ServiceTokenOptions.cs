@@ -22,6 +22,7 @@ public sealed class ServiceTokenOptions
     /// <summary>The header that names the organization an Entra-authenticated call acts for (absent: platform models only).</summary>
     public const string ActingOrganizationHeader = "X-Acting-Organization";
 
+    /// <summary>Which credentials the Api presents and AiInference accepts; the same on both services.</summary>
     public ServiceTokenMode Mode { get; set; } = ServiceTokenMode.SharedKey;
 
     /// <summary>SharedKey: the shared HMAC key (at least 32 characters); never in the repository.</summary>
