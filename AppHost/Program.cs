@@ -50,6 +50,16 @@ if (builder.ExecutionContext.IsPublishMode)
 {
     // In Azure no AppHost runs the migrations step: Workers apply them at start, under an advisory lock.
     workers.WithEnvironment("Migrations__ApplyOnStart", "true");
+
+    // In Azure nothing shares a signing key: the Api calls AiInference with its managed identity's Entra token for
+    // AiInference's app registration, and AiInference admits only that identity. The postprovision hook registers the
+    // app and gives azd these values (infra/scripts/register-aiinference-app.sh; infra/README.md).
+    api.WithEnvironment("ServiceTokens__Mode", "ManagedIdentity")
+        .WithDeploymentParameter("ServiceTokens__EntraAudience", "aiinference-audience");
+    aiInference.WithEnvironment("ServiceTokens__Mode", "ManagedIdentity")
+        .WithDeploymentParameter("ServiceTokens__EntraAudience", "aiinference-audience")
+        .WithDeploymentParameter("ServiceTokens__EntraTenantId", "entra-tenant-id")
+        .WithDeploymentParameter("ServiceTokens__AllowedCallers__0", "aiinference-allowed-caller");
 }
 
 builder.Build().Run();

@@ -18,8 +18,14 @@ internal static class ServingServices
     {
         builder.AddPlatformDatabase();
         builder.Services.AddOptions<ModelServingOptions>().BindConfiguration(ModelServingOptions.SectionName);
-        builder.Services.AddOptions<ServiceTokenOptions>().BindConfiguration(ServiceTokenOptions.SectionName);
+        var tenantFallback = builder.Configuration["AZURE_TENANT_ID"];
+        builder.AddServiceTokenOptions(options => options.ServerProblem(tenantFallback));
         builder.Services.AddSingleton(sp => new ServiceTokens(sp.GetRequiredService<IOptions<ServiceTokenOptions>>().Value));
+        // ServiceTokens:Mode picks how callers prove who they are: the shared key locally, Entra tokens in Azure.
+        builder.Services.AddSingleton<ServiceCallerCheck>(sp =>
+            sp.GetRequiredService<IOptions<ServiceTokenOptions>>().Value.Mode == ServiceTokenMode.ManagedIdentity
+                ? ActivatorUtilities.CreateInstance<EntraCallerCheck>(sp)
+                : new SharedKeyCallerCheck(sp.GetRequiredService<ServiceTokens>()));
         // OnnxRuntime:LibraryPath, else libonnxruntime.so.1 next to the service (copied there by the build when cached).
         builder.Services.AddSingleton(sp => OnnxRuntime.Load(sp.GetRequiredService<IConfiguration>()["OnnxRuntime:LibraryPath"]));
         builder.Services.AddSingleton<AiModelStore>();

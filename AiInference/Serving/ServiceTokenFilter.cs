@@ -1,13 +1,11 @@
-using Platform.Ai;
-
 namespace AiInference.Serving;
 
 /// <summary>
-/// AiInference answers services only: every model endpoint needs a valid service token
-/// (<c>Authorization: Bearer …</c>); the organization it acts for (<c>tid</c>) decides which models it
-/// can reach. Stored in <see cref="HttpContext.Items"/> for the handlers.
+/// AiInference answers services only: every model endpoint needs a valid service credential
+/// (<c>Authorization: Bearer …</c>, checked by the <see cref="ServiceCallerCheck"/> of the configured mode); the
+/// organization it acts for decides which models it can reach. Stored in <see cref="HttpContext.Items"/> for the handlers.
 /// </summary>
-internal sealed class ServiceTokenFilter(ServiceTokens tokens) : IEndpointFilter
+internal sealed class ServiceTokenFilter(ServiceCallerCheck callers) : IEndpointFilter
 {
     private const string TenantKey = "aiinference.tenant";
 
@@ -17,19 +15,13 @@ internal sealed class ServiceTokenFilter(ServiceTokens tokens) : IEndpointFilter
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(next);
-        var header = context.HttpContext.Request.Headers.Authorization.ToString();
-        if (!header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
+        var caller = await callers.CheckAsync(context.HttpContext.Request, context.HttpContext.RequestAborted).ConfigureAwait(false);
+        if (caller.Failure is { } failure)
         {
-            return ProtocolResults.Error(StatusCodes.Status401Unauthorized, "a service token is required (Authorization: Bearer)");
+            return ProtocolResults.Error(caller.FailureStatus, failure);
         }
 
-        var (valid, tenant, _) = await tokens.ValidateAsync(header["Bearer ".Length..].Trim()).ConfigureAwait(false);
-        if (!valid)
-        {
-            return ProtocolResults.Error(StatusCodes.Status401Unauthorized, "the service token is not valid");
-        }
-
-        context.HttpContext.Items[TenantKey] = tenant;
+        context.HttpContext.Items[TenantKey] = caller.TenantId;
         return await next(context).ConfigureAwait(false);
     }
 }

@@ -1,5 +1,9 @@
 using System.Text.Json.Serialization;
+using Azure.Core;
+using Azure.Identity;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Platform.Access;
+using Platform.Ai;
 using Platform.Audit;
 using Platform.Caching;
 using Platform.Data;
@@ -50,7 +54,13 @@ internal static class ApplicationServices
         builder.Services.AddPermissionAuthorization();
         builder.Services.AddSingleton<OrganizationPolicies>();
         builder.Services.AddSingleton<Platform.Ai.AiModelStore>();
-        builder.Services.AddOptions<Platform.Ai.ServiceTokenOptions>().BindConfiguration(Platform.Ai.ServiceTokenOptions.SectionName);
+        builder.AddServiceTokenOptions(options => options.CallerProblem());
+        builder.Services.AddSingleton<InferenceCredentials>();
+        // The service's own identity (AZURE_CLIENT_ID names the user-assigned one in Azure): AiInference's Entra tokens in ManagedIdentity mode.
+        builder.Services.TryAddSingleton<TokenCredential>(sp => new DefaultAzureCredential(new DefaultAzureCredentialOptions
+        {
+            ManagedIdentityClientId = sp.GetRequiredService<IConfiguration>()["AZURE_CLIENT_ID"],
+        }));
         builder.Services.AddOptions<Platform.Ai.ModelStorageOptions>().BindConfiguration(Platform.Ai.ModelStorageOptions.SectionName);
         builder.Services.AddHttpClient<InferenceClient>(client => client.BaseAddress = new Uri(InferenceClient.BaseAddress));
         builder.Services.AddPlatformOpenApi();

@@ -6,25 +6,6 @@ using Microsoft.IdentityModel.Tokens;
 namespace Platform.Ai;
 
 /// <summary>
-/// Settings of the service tokens the Api presents to AiInference (section <c>ServiceTokens</c>).
-/// Locally both services get the same generated key from the AppHost; in Azure, managed identity
-/// replaces them.
-/// </summary>
-public sealed class ServiceTokenOptions
-{
-    public const string SectionName = "ServiceTokens";
-
-    /// <summary>The shared HMAC key (at least 32 characters); never in the repository.</summary>
-    public string SigningKey { get; set; } = "";
-
-    public string Issuer { get; set; } = "platform-api";
-
-    public string Audience { get; set; } = "aiinference";
-
-    public TimeSpan Lifetime { get; set; } = TimeSpan.FromMinutes(5);
-}
-
-/// <summary>
 /// Short-lived HS256 tokens that say which service calls and on behalf of which organization
 /// (<c>tid</c>); AiInference accepts nothing else.
 /// </summary>

@@ -17,13 +17,17 @@ namespace Api.Tests;
 public sealed partial class ApiFactory : WebApplicationFactory<Program>
 {
     private readonly Dictionary<string, string?> _settings;
+    private readonly Action<IServiceCollection>? _services;
 
-    private ApiFactory(Dictionary<string, string?> settings, string mailFolder, TestDatabase database)
+    private ApiFactory(Dictionary<string, string?> settings, string mailFolder, TestDatabase database, Action<IServiceCollection>? services)
     {
         _settings = settings;
+        _services = services;
         MailFolder = mailFolder;
         Database = database;
-        Inference = new InferenceServer(database.AppConnectionString, settings["ServiceTokens:SigningKey"]!);
+        // Both ends get every ServiceTokens setting: each reads the ones of its side.
+        Inference = new InferenceServer(database.AppConnectionString,
+            settings.Where(s => s.Key.StartsWith("ServiceTokens:", StringComparison.Ordinal)).ToDictionary());
     }
 
     /// <summary>AiInference in memory, which the Api's inference endpoint calls (started on first use).</summary>
@@ -34,7 +38,8 @@ public sealed partial class ApiFactory : WebApplicationFactory<Program>
     /// <summary>The test database (its superuser connection string is for arranging data only).</summary>
     public TestDatabase Database { get; }
 
-    public static async Task<ApiFactory> CreateAsync(string name, IDictionary<string, string?>? overrides = null)
+    /// <summary>A new Api over a new database; <paramref name="services"/> replaces registrations (after the test defaults).</summary>
+    public static async Task<ApiFactory> CreateAsync(string name, IDictionary<string, string?>? overrides = null, Action<IServiceCollection>? services = null)
     {
         var db = await TestEnvironment.CreateDatabaseAsync(name);
         await SchemaUpdater.UpdateAsync(db.OwnerConnectionString);
@@ -61,7 +66,7 @@ public sealed partial class ApiFactory : WebApplicationFactory<Program>
             settings[key] = value;
         }
 
-        return new ApiFactory(settings, mail, db);
+        return new ApiFactory(settings, mail, db, services);
     }
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
@@ -75,6 +80,10 @@ public sealed partial class ApiFactory : WebApplicationFactory<Program>
 
         builder.ConfigureServices(services => services.AddHttpClient<global::Api.Extensions.InferenceClient>()
             .ConfigurePrimaryHttpMessageHandler(() => Inference.Handler));
+        if (_services is { } services)
+        {
+            builder.ConfigureServices(services);
+        }
     }
 
     public override async ValueTask DisposeAsync()

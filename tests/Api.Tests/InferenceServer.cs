@@ -8,10 +8,10 @@ namespace Api.Tests;
 
 /// <summary>
 /// The real AiInference in memory beside an <see cref="ApiFactory"/>, over the same database and with the
-/// same service-token key, started only when the Api first calls it. The Api's InferenceClient reaches it
+/// same service-token settings, started only when the Api first calls it. The Api's InferenceClient reaches it
 /// through <see cref="Handler"/>, in place of the network.
 /// </summary>
-public sealed class InferenceServer(string connectionString, string signingKey) : IAsyncDisposable
+public sealed class InferenceServer(string connectionString, IReadOnlyDictionary<string, string?> serviceTokenSettings) : IAsyncDisposable
 {
     private readonly SemaphoreSlim _gate = new(1, 1);
     private Factory? _factory;
@@ -38,13 +38,13 @@ public sealed class InferenceServer(string connectionString, string signingKey) 
         {
             if (_invoker is null)
             {
-                _factory = new Factory(new Dictionary<string, string?>
+                var settings = new Dictionary<string, string?>(serviceTokenSettings)
                 {
                     ["ConnectionStrings:platformdb"] = connectionString,
                     ["OnnxRuntime:LibraryPath"] = await TestOnnxRuntime.LibraryPathAsync(),
-                    ["ServiceTokens:SigningKey"] = signingKey,
                     ["ModelServing:SeedSampleModels"] = "false",
-                });
+                };
+                _factory = new Factory(settings);
                 _invoker = new HttpMessageInvoker(_factory.Server.CreateHandler());
                 // Ready once the active models are loaded.
                 for (var i = 0; i < 300; i++)

@@ -99,6 +99,30 @@ public sealed partial class ManifestTests
     }
 
     [TestMethod]
+    public void In_azure_the_api_calls_aiinference_as_its_managed_identity_with_values_the_operator_gives_azd()
+    {
+        var api = _resources["api"]!["env"]!.AsObject();
+        var aiInference = _resources["aiinference"]!["env"]!.AsObject();
+
+        foreach (var env in new[] { api, aiInference })
+        {
+            Assert.AreEqual("ManagedIdentity", (string?)env["ServiceTokens__Mode"]);
+            Assert.AreEqual("{aiinference-audience.value}", (string?)env["ServiceTokens__EntraAudience"]);
+            Assert.IsFalse(env.ContainsKey("ServiceTokens__SigningKey"), "no shared key in Azure");
+        }
+
+        Assert.AreEqual("{entra-tenant-id.value}", (string?)aiInference["ServiceTokens__EntraTenantId"]);
+        Assert.AreEqual("{aiinference-allowed-caller.value}", (string?)aiInference["ServiceTokens__AllowedCallers__0"]);
+        foreach (var parameter in new[] { "aiinference-audience", "entra-tenant-id", "aiinference-allowed-caller" })
+        {
+            var resource = _resources[parameter]!;
+            Assert.AreEqual("parameter.v0", (string?)resource["type"], parameter);
+            Assert.AreEqual($"{{{parameter}.inputs.value}}", (string?)resource["value"], parameter);
+            Assert.IsNull(resource["inputs"]!["value"]!["secret"], $"{parameter} is not a secret");
+        }
+    }
+
+    [TestMethod]
     public void Only_the_web_front_end_is_external()
     {
         Assert.IsTrue((bool?)_resources["web"]!["bindings"]!["http"]!["external"] == true);

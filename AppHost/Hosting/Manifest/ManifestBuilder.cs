@@ -49,6 +49,22 @@ public sealed class ManifestBuilder(string manifestPath)
         });
     }
 
+    /// <summary>A plain (not secret) value the operator supplies to azd at deploy time; azd keeps it in the environment's config.</summary>
+    public void AddInputParameter(string name)
+    {
+        if (Contains(name))
+        {
+            return;
+        }
+
+        Add(name, new JsonObject
+        {
+            ["type"] = "parameter.v0",
+            ["value"] = $"{{{name}.inputs.value}}",
+            ["inputs"] = new JsonObject { ["value"] = new JsonObject { ["type"] = "string" } },
+        });
+    }
+
     /// <summary>A path relative to the manifest's folder, with forward slashes.</summary>
     public string RelativePath(string absolutePath) =>
         Path.GetRelativePath(ManifestDirectory, absolutePath).Replace('\\', '/');

@@ -47,6 +47,9 @@ public sealed class ProjectResource(string name, IProjectMetadata metadata, int 
     /// <summary>Literal variables set with WithEnvironment.</summary>
     public Dictionary<string, string> Environment { get; } = [];
 
+    /// <summary>Variables whose values the operator gives azd (manifest only): variable name → parameter name.</summary>
+    public Dictionary<string, string> DeploymentParameters { get; } = [];
+
     /// <summary>Variables known only in run mode, once their source is provisioned (secrets, provisioned paths).</summary>
     internal List<Func<RunContext, KeyValuePair<string, string>>> RunModeEnvironment { get; } = [];
 
@@ -156,6 +159,12 @@ public sealed class ProjectResource(string name, IProjectMetadata metadata, int 
         foreach (var (key, value) in Environment)
         {
             env[key] = value;
+        }
+
+        foreach (var (key, parameter) in DeploymentParameters)
+        {
+            manifest.AddInputParameter(parameter);
+            env[key] = $"{{{parameter}.value}}";
         }
 
         var http = new JsonObject { ["scheme"] = "http", ["protocol"] = "tcp", ["transport"] = "http" };

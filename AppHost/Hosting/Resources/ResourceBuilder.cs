@@ -73,6 +73,17 @@ public static class ResourceBuilderExtensions
         return builder;
     }
 
+    /// <summary>
+    /// An environment variable in Azure whose value the operator supplies to azd (a <c>parameter.v0</c> named
+    /// <paramref name="parameterName"/>, shared by the services that name it); not set in run mode.
+    /// </summary>
+    public static ResourceBuilder<ProjectResource> WithDeploymentParameter(this ResourceBuilder<ProjectResource> builder, string name, string parameterName)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.Resource.DeploymentParameters[name] = parameterName;
+        return builder;
+    }
+
     /// <summary>A generated secret shared by the services that name the same parameter (run mode; in Azure, managed identity replaces it).</summary>
     public static ResourceBuilder<ProjectResource> WithSecretParameter(this ResourceBuilder<ProjectResource> builder, string name, string parameterName)
     {

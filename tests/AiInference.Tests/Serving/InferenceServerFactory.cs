@@ -26,12 +26,16 @@ public sealed class InferenceServerFactory : WebApplicationFactory<Program>
         _settings = settings;
         _services = services;
         Tokens = new ServiceTokens(new ServiceTokenOptions { SigningKey = settings["ServiceTokens:SigningKey"]! });
+        Credentials = (headers, tenantId) => headers.Authorization = new AuthenticationHeaderValue("Bearer", Tokens.Issue(tenantId, DateTimeOffset.UtcNow));
     }
 
     public TestDatabase Database { get; }
 
     /// <summary>Issues tokens as the Api does, with the key the server was given.</summary>
     public ServiceTokens Tokens { get; }
+
+    /// <summary>How <see cref="ClientFor"/> presents itself for an organization: a shared-key token unless a test of another mode says otherwise.</summary>
+    public Action<HttpRequestHeaders, Guid?> Credentials { get; set; }
 
     public static async Task<InferenceServerFactory> CreateAsync(string name, IDictionary<string, string?>? overrides = null, Action<IServiceCollection>? services = null)
     {
@@ -53,11 +57,11 @@ public sealed class InferenceServerFactory : WebApplicationFactory<Program>
         return factory;
     }
 
-    /// <summary>A client that presents a service token acting for <paramref name="tenantId"/> (null: platform only).</summary>
+    /// <summary>A client that presents service credentials acting for <paramref name="tenantId"/> (null: platform only).</summary>
     public HttpClient ClientFor(Guid? tenantId)
     {
         var client = CreateClient();
-        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Tokens.Issue(tenantId, DateTimeOffset.UtcNow));
+        Credentials(client.DefaultRequestHeaders, tenantId);
         return client;
     }
 
