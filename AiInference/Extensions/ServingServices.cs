@@ -19,7 +19,9 @@ internal static class ServingServices
         builder.AddPlatformDatabase();
         builder.Services.AddOptions<ModelServingOptions>().BindConfiguration(ModelServingOptions.SectionName);
         var tenantFallback = builder.Configuration["AZURE_TENANT_ID"];
-        builder.AddServiceTokenOptions(options => options.ServerProblem(tenantFallback));
+        // Even in Development: without its credentials AiInference can answer no model call, so it says so at start
+        // instead of answering each call with a 500 (the Api, which may run without AiInference, checks only outside it).
+        builder.AddServiceTokenOptions(options => options.ServerProblem(tenantFallback), inDevelopment: true);
         builder.Services.AddSingleton(sp => new ServiceTokens(sp.GetRequiredService<IOptions<ServiceTokenOptions>>().Value));
         // ServiceTokens:Mode picks how callers prove who they are: the shared key locally, Entra tokens in Azure.
         builder.Services.AddSingleton<ServiceCallerCheck>(sp =>

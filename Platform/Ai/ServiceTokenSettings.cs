@@ -8,15 +8,16 @@ namespace Platform.Ai;
 public static class ServiceTokenSettings
 {
     /// <summary>
-    /// Binds section <c>ServiceTokens</c>. Outside Development the service refuses to start when
-    /// <paramref name="problem"/> finds the settings of its mode missing, with that message: a deployment without them
-    /// would otherwise start and fail every model call.
+    /// Binds section <c>ServiceTokens</c>. Outside Development (and in it too when <paramref name="inDevelopment"/>) the
+    /// service refuses to start when <paramref name="problem"/> finds the settings of its mode missing, with that message:
+    /// a deployment without them would otherwise start and fail every model call.
     /// </summary>
-    public static OptionsBuilder<ServiceTokenOptions> AddServiceTokenOptions(this IHostApplicationBuilder builder, Func<ServiceTokenOptions, string?> problem)
+    public static OptionsBuilder<ServiceTokenOptions> AddServiceTokenOptions(
+        this IHostApplicationBuilder builder, Func<ServiceTokenOptions, string?> problem, bool inDevelopment = false)
     {
         ArgumentNullException.ThrowIfNull(builder);
         var options = builder.Services.AddOptions<ServiceTokenOptions>().BindConfiguration(ServiceTokenOptions.SectionName);
-        if (!builder.Environment.IsDevelopment())
+        if (inDevelopment || !builder.Environment.IsDevelopment())
         {
             builder.Services.AddSingleton<IValidateOptions<ServiceTokenOptions>>(new Completeness(problem));
             options.ValidateOnStart();

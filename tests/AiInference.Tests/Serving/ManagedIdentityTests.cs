@@ -187,6 +187,22 @@ public sealed class ManagedIdentityTests
         StringAssert.Contains(refused.Message, "ServiceTokens:AllowedCallers");
     }
 
+    [TestMethod]
+    public async Task Even_in_development_the_server_refuses_to_start_without_a_signing_key_instead_of_failing_each_call()
+    {
+        var settings = new Dictionary<string, string?>
+        {
+            ["ConnectionStrings:platformdb"] = _server.Database.AppConnectionString,
+            ["OnnxRuntime:LibraryPath"] = await TestOnnxRuntime.LibraryPathAsync(),
+            ["ModelServing:SeedSampleModels"] = "false",
+        };
+        await using var development = new ProductionServer(settings, "Development");
+
+        var refused = Assert.ThrowsExactly<OptionsValidationException>(() => _ = development.Server);
+
+        StringAssert.Contains(refused.Message, "ServiceTokens:SigningKey");
+    }
+
     private static void Present(HttpRequestHeaders headers, string? token, Guid? tenant)
     {
         if (token is not null)
@@ -217,11 +233,12 @@ public sealed class ManagedIdentityTests
         Assert.AreEqual(HttpStatusCode.Unauthorized, infer.Status);
     }
 
-    private sealed class ProductionServer(Dictionary<string, string?> settings) : WebApplicationFactory<Program>
+    /// <summary>The real server in another environment than the tests' usual Development (Production unless told).</summary>
+    private sealed class ProductionServer(Dictionary<string, string?> settings, string environment = "Production") : WebApplicationFactory<Program>
     {
         protected override void ConfigureWebHost(IWebHostBuilder builder)
         {
-            builder.UseEnvironment("Production");
+            builder.UseEnvironment(environment);
             foreach (var (key, value) in settings)
             {
                 builder.UseSetting(key, value);
