@@ -30,6 +30,10 @@ public sealed class WorkflowsClient(HttpClient http) : ApiClient(http)
     public Task<ApiResult<PublishedWorkflow>> PublishAsync(Guid workflowId, CancellationToken cancellationToken = default) =>
         PostAsync<PublishedWorkflow>($"{Root}/{workflowId}/publish", null, cancellationToken);
 
+    /// <summary>Deletes the workflow with its versions and executions.</summary>
+    public Task<ApiResult<Done>> DeleteAsync(Guid workflowId, CancellationToken cancellationToken = default) =>
+        DeleteAsync($"{Root}/{workflowId}", cancellationToken);
+
     public Task<ApiResult<List<WorkflowVersionInfo>>> VersionsAsync(Guid workflowId, CancellationToken cancellationToken = default) =>
         GetAsync<List<WorkflowVersionInfo>>($"{Root}/{workflowId}/versions", cancellationToken);
 

@@ -1,3 +1,4 @@
+using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Microsoft.Playwright;
@@ -172,6 +173,35 @@ public sealed class WorkflowDesignerTests
         await viewer.GotoAsync("/workflows/new");
         await Expect(viewer.GetByTestId("forbidden")).ToBeVisibleAsync();
         await viewer.Context.CloseAsync();
+    }
+
+    [TestMethod]
+    public async Task An_owner_deletes_a_workflow_only_after_confirming_and_it_is_gone_from_the_list_and_the_api()
+    {
+        var email = await Owners.CreateConfirmedAsync("flowdel");
+        var (api, _) = await Owners.ApiClientAsync(email);
+        using (api)
+        {
+            var execution = await StartAsync(api, "Old routine", new { id = "note", type = "set_variable", config = new { name = "x", value = "1" } });
+            var workflowId = (await api.GetFromJsonAsync<JsonElement>($"/api/v1/workflows/executions/{execution}")).GetProperty("workflowId").GetGuid();
+
+            var page = await WholeApplication.NewPageAsync();
+            await Owners.SignInAsync(page, email);
+            await page.GotoAsync($"/workflows/{workflowId}");
+            await Expect(page.GetByTestId("workflow-name")).ToHaveTextAsync("Old routine");
+
+            // Not ticked: the browser keeps the form (the box is required), so nothing is deleted.
+            await page.GetByTestId("delete-workflow").ClickAsync();
+            await Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex($"/workflows/{workflowId}$"));
+            Assert.AreEqual(HttpStatusCode.OK, (await api.GetAsync(new Uri($"/api/v1/workflows/{workflowId}", UriKind.Relative))).StatusCode);
+
+            await page.GetByTestId("delete-confirm").CheckAsync();
+            await page.GetByTestId("delete-workflow").ClickAsync();
+            await Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("/workflows$"));
+            await Expect(page.Locator("tr[data-workflow='Old routine']")).ToHaveCountAsync(0);
+            Assert.AreEqual(HttpStatusCode.NotFound, (await api.GetAsync(new Uri($"/api/v1/workflows/{workflowId}", UriKind.Relative))).StatusCode);
+            await page.Context.CloseAsync();
+        }
     }
 
     /// <summary>Creates and publishes a manual workflow with one step through the Api, starts it, and gives the execution's id.</summary>
