@@ -37,9 +37,9 @@ public sealed class WorkflowsClient(HttpClient http) : ApiClient(http)
     public Task<ApiResult<List<WorkflowVersionInfo>>> VersionsAsync(Guid workflowId, CancellationToken cancellationToken = default) =>
         GetAsync<List<WorkflowVersionInfo>>($"{Root}/{workflowId}/versions", cancellationToken);
 
-    /// <summary>Starts the published version by hand with an empty input.</summary>
-    public Task<ApiResult<ExecutionInfo>> StartAsync(Guid workflowId, CancellationToken cancellationToken = default) =>
-        PostAsync<ExecutionInfo>($"{Root}/{workflowId}/executions", new { input = new JsonObject() }, cancellationToken);
+    /// <summary>Starts the published version by hand; its steps read <paramref name="input"/> as <c>trigger.data</c>.</summary>
+    public Task<ApiResult<ExecutionInfo>> StartAsync(Guid workflowId, JsonObject input, CancellationToken cancellationToken = default) =>
+        PostAsync<ExecutionInfo>($"{Root}/{workflowId}/executions", new { input }, cancellationToken);
 
     public Task<ApiResult<Page<ExecutionInfo>>> ExecutionsAsync(Guid workflowId, string? cursor = null, int limit = 20, CancellationToken cancellationToken = default) =>
         GetAsync<Page<ExecutionInfo>>($"{Root}/{workflowId}/executions?limit={limit}" + (cursor is null ? "" : "&cursor=" + Uri.EscapeDataString(cursor)), cancellationToken);

@@ -176,7 +176,7 @@ public sealed class WorkflowDesignerTests
     }
 
     [TestMethod]
-    public async Task An_owner_deletes_a_workflow_only_after_confirming_and_it_is_gone_from_the_list_and_the_api()
+    public async Task An_owner_runs_a_workflow_with_an_input_then_deletes_it_only_after_confirming_and_it_is_gone()
     {
         var email = await Owners.CreateConfirmedAsync("flowdel");
         var (api, _) = await Owners.ApiClientAsync(email);
@@ -189,6 +189,18 @@ public sealed class WorkflowDesignerTests
             await Owners.SignInAsync(page, email);
             await page.GotoAsync($"/workflows/{workflowId}");
             await Expect(page.GetByTestId("workflow-name")).ToHaveTextAsync("Old routine");
+
+            // A manual run's input is a JSON object: anything else is refused beside the field, and a good one reaches the steps.
+            await page.GetByTestId("run-input").FillAsync("[1, 2]");
+            await page.GetByTestId("run-now").ClickAsync();
+            await Expect(page.Locator("[data-field-error=input]")).ToContainTextAsync("JSON object");
+            await page.GetByTestId("run-input").FillAsync("""{"customer": "Acme"}""");
+            await page.GetByTestId("run-now").ClickAsync();
+            await Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("/workflows/executions/[0-9a-f-]+$"));
+            var run = page.Url[(page.Url.LastIndexOf('/') + 1)..];
+            var context = (await api.GetFromJsonAsync<JsonElement>($"/api/v1/workflows/executions/{run}")).GetProperty("context").ToString();
+            StringAssert.Contains(context, "Acme", "the input is the run's trigger data");
+            await page.GotoAsync($"/workflows/{workflowId}");
 
             // Not ticked: the browser keeps the form (the box is required), so nothing is deleted.
             await page.GetByTestId("delete-workflow").ClickAsync();
