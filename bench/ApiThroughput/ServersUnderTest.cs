@@ -122,6 +122,8 @@ internal sealed class ServersUnderTest : IAsyncDisposable
             ["ConnectionStrings__platformdb"] = PostgresServer.BuildConnectionString(port, app.Name, app.Password, Database),
             ["ConnectionStrings__redis"] = redis.ConnectionString,
             ["Email__PickupDirectory"] = MailFolder,
+            // Outside Development the Api refuses to start without its AiInference credentials (none is called here).
+            ["ServiceTokens__SigningKey"] = NewSecret() + NewSecret(),
         };
         foreach (var (key, value) in RateLimitSettings(options.RateLimiting))
         {
